@@ -1,0 +1,83 @@
+/**
+ * The platform-neutral shapes every adapter produces and consumes. The orchestrator and worker
+ * only ever see these: no Slack or Discord type crosses this line.
+ */
+
+export type Platform = 'slack' | 'discord' | 'shell';
+
+export interface InboundAuthor {
+  /** Platform user id (Slack `U…`, Discord snowflake, shell user name). */
+  id: string;
+  displayName: string;
+  isBot: boolean;
+  /** Set when the author is a bot: the platform's bot id (Slack `B…`), for loop detection. */
+  botId?: string;
+  /** The message came through a webhook (Discord `webhook_id`), i.e. possibly one of our agent identities. */
+  isWebhook?: boolean;
+  /** Set when the platform tells us the message was posted by one of our own agents. */
+  agentId?: string;
+}
+
+export interface InboundMessage {
+  platform: Platform;
+  /** Slack team id, Discord guild id (`@dm` for Discord DMs), `local` for the shell. */
+  workspaceId: string;
+  channelId: string;
+  /** Thread root id when the message is in a thread (Slack `thread_ts`, Discord thread channel). */
+  threadId?: string;
+  isDirect: boolean;
+  author: InboundAuthor;
+  text: string;
+  /** Platform user ids mentioned in the message (the bot user among them when it was @mentioned). */
+  mentionedUserIds: string[];
+  /** Agent names the adapter found addressed (`@bot Aria …`, `Aria: …`), in order of appearance. */
+  mentionedAgentNames: string[];
+  /** The agent whose earlier message this one replies to (Discord reply to an agent's post). */
+  repliedToAgentId?: string;
+  platformMessageId: string;
+  /** Delivery id of the event (Slack `event_id`); dedupes retries and redeliveries. */
+  platformEventId?: string;
+  /** When the platform says the message was sent. */
+  sentAt: Date;
+}
+
+export interface OutboundReply {
+  conversationId: string;
+  channelId: string;
+  threadId?: string;
+  isDirect: boolean;
+  workspaceId: string;
+  agent: { id: string; name: string; avatarUrl?: string | null };
+  text: string;
+  /** The platform message id this reply answers, for threading / message references. */
+  replyToPlatformMessageId?: string;
+  /** Stable across retries of the same delivery: lets platforms that support it refuse a double post. */
+  idempotencyKey: string;
+}
+
+export interface TypingTarget {
+  channelId: string;
+  threadId?: string;
+  isDirect: boolean;
+  workspaceId: string;
+  triggerPlatformMessageId?: string;
+}
+
+export interface BotIdentity {
+  userId: string;
+  botId?: string;
+  name: string;
+}
+
+/** The small surface each platform implements; everything else is shared. */
+export interface PlatformAdapter {
+  readonly platform: Platform;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Posts the reply; returns the platform id of the (first) posted message. */
+  deliver(reply: OutboundReply): Promise<string>;
+  startTyping(target: TypingTarget): Promise<void>;
+  stopTyping(target: TypingTarget): Promise<void>;
+  /** Who the bot is on this platform, once started. */
+  identity(): BotIdentity | undefined;
+}
