@@ -21,6 +21,7 @@ export default defineConfig({
       return new PrismaBetterSQLite3({ url: `file:${target.file}` });
     }
     const { provider: _provider, schema, ...pool } = target;
-    return new PrismaPg(pool, schema ? { schema } : undefined);
+    // allowExitOnIdle: idle pool connections do not hold the CLI open.
+    return new PrismaPg({ ...pool, allowExitOnIdle: true }, schema ? { schema } : undefined);
   },
 });

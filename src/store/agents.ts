@@ -1,0 +1,165 @@
+/** Agents: profile, status, channel membership, and an audit record of every change. */
+import type { Platform } from '../core/types.ts';
+import type { Db, DbOrTx, Prisma, Tx } from './database.ts';
+import { isUniqueViolation } from './errors.ts';
+
+export type AgentStatus = 'active' | 'inactive' | 'busy';
+
+export interface Actor {
+  /** PlatformUser id, when the change came from a platform user. */
+  id?: string | undefined;
+  /** e.g. `slack:U123 (Ana)`, `cli:root` */
+  label: string;
+}
+
+export interface AgentFields {
+  role?: string | undefined;
+  backstory?: string | undefined;
+  goal?: string | undefined;
+  systemPrompt?: string | null | undefined;
+  modelConfig?: Prisma.InputJsonValue | undefined;
+  avatarUrl?: string | null | undefined;
+  maxConcurrentJobs?: number | undefined;
+}
+
+export interface NewAgent extends AgentFields {
+  workspaceId: string;
+  name: string;
+  ownerId?: string | undefined;
+}
+
+export class AgentNameTakenError extends Error {
+  constructor(readonly agentName: string) {
+    super(`An agent named ${agentName} already exists here. Pick another name.`);
+  }
+}
+
+export function nameKeyOf(name: string): string {
+  return name.normalize('NFC').toLocaleLowerCase('en-US');
+}
+
+export async function createAgent(db: Db, input: NewAgent, actor: Actor) {
+  try {
+    return await db.$transaction(async (tx) => {
+      const agent = await tx.agent.create({
+        data: { ...definedOnly(input), nameKey: nameKeyOf(input.name), ownerId: input.ownerId ?? null },
+      });
+      await audit(tx, agent.id, actor, 'create', definedOnly(input));
+      return agent;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AgentNameTakenError(input.name);
+    throw error;
+  }
+}
+
+export function findAgentByName(db: DbOrTx, workspaceId: string, name: string) {
+  return db.agent.findUnique({ where: { workspaceId_nameKey: { workspaceId, nameKey: nameKeyOf(name) } } });
+}
+
+export function findAgentById(db: DbOrTx, id: string) {
+  return db.agent.findFirst({ where: { id, isActive: true } });
+}
+
+/** Live agents of a workspace with the channels each has joined, by name. */
+export function listAgents(db: DbOrTx, workspaceId: string) {
+  return db.agent.findMany({
+    where: { workspaceId, isActive: true },
+    orderBy: { nameKey: 'asc' },
+    include: { channels: { select: { channelId: true } } },
+  });
+}
+
+export async function updateAgent(db: Db, agentId: string, changes: AgentFields, actor: Actor) {
+  return db.$transaction(async (tx) => {
+    const agent = await tx.agent.update({ where: { id: agentId }, data: definedOnly(changes) });
+    await audit(tx, agentId, actor, 'edit', definedOnly(changes));
+    return agent;
+  });
+}
+
+export async function setAgentPaused(db: Db, agentId: string, paused: boolean, actor: Actor) {
+  return db.$transaction(async (tx) => {
+    // A paused agent is `inactive`; resuming returns it to `active` (busy is recomputed by the worker).
+    const agent = await tx.agent.update({
+      where: { id: agentId },
+      data: { status: paused ? 'inactive' : 'active' },
+    });
+    await audit(tx, agentId, actor, paused ? 'pause' : 'resume', null);
+    return agent;
+  });
+}
+
+/** Soft delete: history stays; the name is freed for a new agent. */
+export async function deleteAgent(db: Db, agentId: string, actor: Actor) {
+  return db.$transaction(async (tx) => {
+    const current = await tx.agent.findUniqueOrThrow({ where: { id: agentId } });
+    const agent = await tx.agent.update({
+      where: { id: agentId },
+      data: { isActive: false, status: 'inactive', nameKey: `${current.nameKey}#deleted#${agentId}` },
+    });
+    await tx.channelAgent.deleteMany({ where: { agentId } });
+    await audit(tx, agentId, actor, 'delete', null);
+    return agent;
+  });
+}
+
+export async function joinChannel(
+  db: Db,
+  agentId: string,
+  platform: Platform,
+  channelId: string,
+  actor: Actor,
+) {
+  return db.$transaction(async (tx) => {
+    const key = { agentId_channelId: { agentId, channelId } };
+    const existing = await tx.channelAgent.findUnique({ where: key });
+    if (existing) return { joined: false };
+    await tx.channelAgent.create({ data: { agentId, platform, channelId, joinedBy: actor.label } });
+    await audit(tx, agentId, actor, 'join', { channelId });
+    return { joined: true };
+  });
+}
+
+export async function leaveChannel(db: Db, agentId: string, channelId: string, actor: Actor) {
+  return db.$transaction(async (tx) => {
+    const { count } = await tx.channelAgent.deleteMany({ where: { agentId, channelId } });
+    if (count > 0) await audit(tx, agentId, actor, 'leave', { channelId });
+    return { left: count > 0 };
+  });
+}
+
+/** Live agents joined to a channel. */
+export async function agentsInChannel(db: DbOrTx, platform: Platform, channelId: string) {
+  const rows = await db.channelAgent.findMany({
+    where: { platform, channelId, agent: { isActive: true } },
+    include: { agent: true },
+  });
+  return rows.map((row) => row.agent);
+}
+
+export function auditTrail(db: DbOrTx, agentId: string) {
+  return db.agentAudit.findMany({ where: { agentId }, orderBy: { id: 'asc' } });
+}
+
+export function audit(
+  tx: Tx | DbOrTx,
+  agentId: string,
+  actor: Actor,
+  action: string,
+  changes: object | null,
+) {
+  return tx.agentAudit.create({
+    data: {
+      agentId,
+      actorId: actor.id ?? null,
+      actorLabel: actor.label,
+      action,
+      ...(changes ? { changes: changes as Prisma.InputJsonValue } : {}),
+    },
+  });
+}
+
+function definedOnly<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as never;
+}

@@ -1,0 +1,39 @@
+/** Workspaces (Slack teams, Discord guilds, the shell) and the people and bots in them. */
+import type { Platform } from '../core/types.ts';
+import type { DbOrTx } from './database.ts';
+import { isUniqueViolation } from './errors.ts';
+
+export interface UserInput {
+  platform: Platform;
+  externalId: string;
+  displayName: string;
+  isBot: boolean;
+}
+
+export async function ensureWorkspace(db: DbOrTx, platform: Platform, externalId: string, name?: string) {
+  const where = { platform_externalId: { platform, externalId } };
+  const existing = await db.workspace.findUnique({ where });
+  if (existing) return existing;
+  try {
+    return await db.workspace.create({ data: { platform, externalId, name: name ?? null } });
+  } catch (error) {
+    // Another process created it between our read and write.
+    if (isUniqueViolation(error)) return db.workspace.findUniqueOrThrow({ where });
+    throw error;
+  }
+}
+
+export async function ensureUser(db: DbOrTx, input: UserInput) {
+  const where = { platform_externalId: { platform: input.platform, externalId: input.externalId } };
+  const existing = await db.platformUser.findUnique({ where });
+  if (existing) {
+    if (existing.displayName === input.displayName && existing.isBot === input.isBot) return existing;
+    return db.platformUser.update({ where, data: { displayName: input.displayName, isBot: input.isBot } });
+  }
+  try {
+    return await db.platformUser.create({ data: input });
+  } catch (error) {
+    if (isUniqueViolation(error)) return db.platformUser.findUniqueOrThrow({ where });
+    throw error;
+  }
+}
