@@ -1,0 +1,284 @@
+/**
+ * Every setting agent-bridge reads, validated once with zod. `parseConfig` is pure (tests feed it a
+ * plain object); `loadConfig` adds `.env` from the working directory and reads `process.env`.
+ * Errors are one line: the variable, what is wrong, an example. Secret values are never echoed.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import {
+  type AdminRef,
+  CONFIG_DEFAULTS,
+  CONFIG_VARIABLES,
+  ConfigError,
+  type DatabaseProvider,
+  type Env,
+  example,
+  httpUrl,
+  int,
+  type LogLevel,
+  noTrailingSlash,
+  oneOf,
+  parseAdmins,
+  parseDatabaseUrl,
+  parseModelId,
+  rule,
+  token,
+  url,
+} from './config-env.ts';
+
+export {
+  type AdminRef,
+  CONFIG_DEFAULTS,
+  CONFIG_VARIABLES,
+  ConfigError,
+  type ConfigVariable,
+  type DatabaseProvider,
+  type Env,
+  type LogLevel,
+  MODEL_PROVIDERS,
+  type ModelProvider,
+  parseModelId,
+} from './config-env.ts';
+export type SlackMode = 'http' | 'socket' | 'off';
+
+export interface Config {
+  databaseUrl: string;
+  databaseProvider: DatabaseProvider;
+  redisUrl: string;
+  port: number;
+  host: string;
+  slack: { botToken?: string; signingSecret?: string; appToken?: string; apiUrl: string; mode: SlackMode };
+  discord: { botToken?: string; apiUrl: string; guildId?: string; enabled: boolean };
+  google: { apiKey?: string; baseUrl: string };
+  openaiCompatible: { baseUrl?: string; apiKey?: string };
+  /** `provider:model`, e.g. `google:gemini-2.5-flash`, `local:llama3.2`, `offline:echo`. */
+  defaultModel: string;
+  admins: AdminRef[];
+  agentCreation: 'anyone' | 'admins';
+  debounceMs: number;
+  contextMessages: number;
+  maxAgentHops: number;
+  /** Replies per agent per minute; 0 = no limit. */
+  agentRateLimitPerMin: number;
+  agentMaxConcurrent: number;
+  jobAttempts: number;
+  jobBackoffMs: number;
+  llmTimeoutMs: number;
+  failureMessage: string;
+  logLevel: LogLevel;
+  /** Guards /admin/queues and /metrics when set. */
+  adminToken?: string;
+}
+
+const envSchema = z
+  .object({
+    DATABASE_URL: rule(
+      'DATABASE_URL',
+      'file:<path> (SQLite) or postgresql://user:password@host:5432/db (PostgreSQL)',
+      parseDatabaseUrl,
+    ),
+    REDIS_URL: rule('REDIS_URL', 'a redis:// or rediss:// URL', (v) =>
+      url(v, ['redis:', 'rediss:']) ? v : undefined,
+    ),
+    PORT: int('PORT', 1, 65535),
+    HOST: rule('HOST', 'a host name or IP address to listen on', (v) =>
+      /^[A-Za-z0-9.\-:[\]%]+$/.test(v) ? v : undefined,
+    ),
+    SLACK_BOT_TOKEN: token(
+      'SLACK_BOT_TOKEN',
+      'the bot token (xoxb-..., no spaces), not the xapp- app-level token',
+      (v) => !v.startsWith('xapp-'),
+    ),
+    SLACK_SIGNING_SECRET: token(
+      'SLACK_SIGNING_SECRET',
+      'the signing secret from Basic Information (no spaces)',
+    ),
+    SLACK_APP_TOKEN: token('SLACK_APP_TOKEN', 'an app-level token starting with xapp- (no spaces)', (v) =>
+      v.startsWith('xapp-'),
+    ),
+    SLACK_API_URL: httpUrl('SLACK_API_URL', (v) => (v.endsWith('/') ? v : `${v}/`)),
+    DISCORD_BOT_TOKEN: token('DISCORD_BOT_TOKEN', 'a bot token without spaces (no "Bot " prefix)'),
+    DISCORD_API_URL: httpUrl('DISCORD_API_URL', noTrailingSlash),
+    DISCORD_GUILD_ID: rule('DISCORD_GUILD_ID', 'a numeric guild id', (v) =>
+      /^\d{1,20}$/.test(v) ? v : undefined,
+    ),
+    GOOGLE_GENERATIVE_AI_API_KEY: token('GOOGLE_GENERATIVE_AI_API_KEY', 'an API key without spaces'),
+    GOOGLE_GENERATIVE_AI_BASE_URL: httpUrl('GOOGLE_GENERATIVE_AI_BASE_URL', noTrailingSlash),
+    OPENAI_COMPATIBLE_BASE_URL: httpUrl('OPENAI_COMPATIBLE_BASE_URL', noTrailingSlash),
+    OPENAI_COMPATIBLE_API_KEY: token('OPENAI_COMPATIBLE_API_KEY', 'an API key without spaces'),
+    DEFAULT_MODEL: rule('DEFAULT_MODEL', 'provider:model with provider google, local or offline', (v) =>
+      parseModelId(v) ? v : undefined,
+    ),
+    AGENT_BRIDGE_ADMINS: rule(
+      'AGENT_BRIDGE_ADMINS',
+      'a comma list of slack:<user id> or discord:<user id>',
+      parseAdmins,
+    ),
+    AGENT_CREATION: oneOf('AGENT_CREATION', ['anyone', 'admins'] as const),
+    DEBOUNCE_MS: int('DEBOUNCE_MS', 0, 3_600_000),
+    CONTEXT_MESSAGES: int('CONTEXT_MESSAGES', 1, 200),
+    MAX_AGENT_HOPS: int('MAX_AGENT_HOPS', 0, 100),
+    AGENT_RATE_LIMIT_PER_MIN: int('AGENT_RATE_LIMIT_PER_MIN', 0, 100_000),
+    AGENT_MAX_CONCURRENT: int('AGENT_MAX_CONCURRENT', 1, 1000),
+    JOB_ATTEMPTS: int('JOB_ATTEMPTS', 1, 100),
+    JOB_BACKOFF_MS: int('JOB_BACKOFF_MS', 0, 3_600_000),
+    LLM_TIMEOUT_MS: int('LLM_TIMEOUT_MS', 1, 3_600_000),
+    FAILURE_MESSAGE: rule('FAILURE_MESSAGE', 'at most 2000 characters', (v) =>
+      v.length <= 2000 ? v : undefined,
+    ),
+    LOG_LEVEL: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    ADMIN_TOKEN: token('ADMIN_TOKEN', 'at least 8 characters without spaces', (v) => v.length >= 8),
+  })
+  .superRefine((e, ctx) => {
+    const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
+    if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+      fail(
+        `SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set (or set SLACK_APP_TOKEN for Socket Mode); ${example('SLACK_SIGNING_SECRET')}`,
+      );
+    }
+    for (const other of ['SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET'] as const) {
+      if (e[other] && !e.SLACK_BOT_TOKEN) {
+        fail(`SLACK_BOT_TOKEN is required when ${other} is set; ${example('SLACK_BOT_TOKEN')}`);
+      }
+    }
+    const model = e.DEFAULT_MODEL ? parseModelId(e.DEFAULT_MODEL) : undefined;
+    if (model?.provider === 'google' && !e.GOOGLE_GENERATIVE_AI_API_KEY) {
+      fail(
+        `DEFAULT_MODEL ${e.DEFAULT_MODEL} needs GOOGLE_GENERATIVE_AI_API_KEY: set the key or use offline:echo; example: DEFAULT_MODEL=offline:echo`,
+      );
+    }
+    if (model?.provider === 'local' && !e.OPENAI_COMPATIBLE_BASE_URL) {
+      fail(
+        `DEFAULT_MODEL ${e.DEFAULT_MODEL} needs OPENAI_COMPATIBLE_BASE_URL (your Ollama/llama.cpp/vLLM server); ${example('OPENAI_COMPATIBLE_BASE_URL')}`,
+      );
+    }
+  });
+
+/** Validates an environment (empty strings count as unset). Pure: throws ConfigError, one line per problem. */
+export function parseConfig(env: Env): Config {
+  const cleaned: Env = {};
+  for (const name of CONFIG_VARIABLES) {
+    const v = env[name]?.trim();
+    cleaned[name] = v === '' ? undefined : v;
+  }
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) throw new ConfigError(result.error.issues.map((i) => i.message));
+  const e = result.data;
+  const D = CONFIG_DEFAULTS;
+  const database = e.DATABASE_URL ?? { url: D.DATABASE_URL, provider: 'sqlite' as const };
+  const slackMode: SlackMode = !e.SLACK_BOT_TOKEN ? 'off' : e.SLACK_APP_TOKEN ? 'socket' : 'http';
+  return {
+    databaseUrl: database.url,
+    databaseProvider: database.provider,
+    redisUrl: e.REDIS_URL ?? D.REDIS_URL,
+    port: e.PORT ?? D.PORT,
+    host: e.HOST ?? D.HOST,
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL ?? D.SLACK_API_URL,
+      mode: slackMode,
+    },
+    discord: {
+      botToken: e.DISCORD_BOT_TOKEN,
+      apiUrl: e.DISCORD_API_URL ?? D.DISCORD_API_URL,
+      guildId: e.DISCORD_GUILD_ID,
+      enabled: e.DISCORD_BOT_TOKEN !== undefined,
+    },
+    google: {
+      apiKey: e.GOOGLE_GENERATIVE_AI_API_KEY,
+      baseUrl: e.GOOGLE_GENERATIVE_AI_BASE_URL ?? D.GOOGLE_GENERATIVE_AI_BASE_URL,
+    },
+    openaiCompatible: { baseUrl: e.OPENAI_COMPATIBLE_BASE_URL, apiKey: e.OPENAI_COMPATIBLE_API_KEY },
+    defaultModel:
+      e.DEFAULT_MODEL ?? (e.GOOGLE_GENERATIVE_AI_API_KEY ? D.DEFAULT_MODEL_WITH_GOOGLE_KEY : D.DEFAULT_MODEL),
+    admins: e.AGENT_BRIDGE_ADMINS ?? [],
+    agentCreation: e.AGENT_CREATION ?? D.AGENT_CREATION,
+    debounceMs: e.DEBOUNCE_MS ?? D.DEBOUNCE_MS,
+    contextMessages: e.CONTEXT_MESSAGES ?? D.CONTEXT_MESSAGES,
+    maxAgentHops: e.MAX_AGENT_HOPS ?? D.MAX_AGENT_HOPS,
+    agentRateLimitPerMin: e.AGENT_RATE_LIMIT_PER_MIN ?? D.AGENT_RATE_LIMIT_PER_MIN,
+    agentMaxConcurrent: e.AGENT_MAX_CONCURRENT ?? D.AGENT_MAX_CONCURRENT,
+    jobAttempts: e.JOB_ATTEMPTS ?? D.JOB_ATTEMPTS,
+    jobBackoffMs: e.JOB_BACKOFF_MS ?? D.JOB_BACKOFF_MS,
+    llmTimeoutMs: e.LLM_TIMEOUT_MS ?? D.LLM_TIMEOUT_MS,
+    failureMessage: e.FAILURE_MESSAGE ?? D.FAILURE_MESSAGE,
+    logLevel: e.LOG_LEVEL ?? D.LOG_LEVEL,
+    adminToken: e.ADMIN_TOKEN,
+  };
+}
+
+/** Reads `.env` from `cwd` when present (variables already in the environment win), then process.env. */
+export function loadConfig(cwd: string = process.cwd()): Config {
+  const file = join(cwd, '.env');
+  if (existsSync(file)) process.loadEnvFile(file);
+  return parseConfig(process.env);
+}
+
+export interface PlatformStatus {
+  configured: boolean;
+  mode: 'http' | 'socket' | 'gateway' | 'off';
+  /** When not configured: alternative sets of variables, any one of which enables the platform. */
+  enableWith: string[][];
+  /** One line for the start-up log. */
+  summary: string;
+}
+
+/** Which platforms start, and what to set for the ones that do not. */
+export function platformStatus(config: Config): { slack: PlatformStatus; discord: PlatformStatus } {
+  const { mode } = config.slack;
+  const slack: PlatformStatus =
+    mode === 'off'
+      ? {
+          configured: false,
+          mode,
+          enableWith: [
+            ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET'],
+            ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN'],
+          ],
+          summary:
+            'slack: off (set SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET, or SLACK_BOT_TOKEN + SLACK_APP_TOKEN for Socket Mode)',
+        }
+      : {
+          configured: true,
+          mode,
+          enableWith: [],
+          summary: mode === 'socket' ? 'slack: on (Socket Mode)' : 'slack: on (HTTP, POST /slack/events)',
+        };
+  const discord: PlatformStatus = config.discord.enabled
+    ? {
+        configured: true,
+        mode: 'gateway',
+        enableWith: [],
+        summary: `discord: on (gateway${config.discord.guildId ? `, /agent in guild ${config.discord.guildId}` : ''})`,
+      }
+    : {
+        configured: false,
+        mode: 'off',
+        enableWith: [['DISCORD_BOT_TOKEN']],
+        summary: 'discord: off (set DISCORD_BOT_TOKEN)',
+      };
+  return { slack, discord };
+}
+
+/** Every secret value in the config (tokens, keys, URL passwords), for `redactSecrets`. */
+export function configSecrets(config: Config): string[] {
+  const secrets = [
+    config.slack.botToken,
+    config.slack.signingSecret,
+    config.slack.appToken,
+    config.discord.botToken,
+    config.google.apiKey,
+    config.openaiCompatible.apiKey,
+    config.adminToken,
+  ];
+  for (const u of [config.databaseUrl, config.redisUrl, config.openaiCompatible.baseUrl]) {
+    const password = u
+      ? url(u, ['postgresql:', 'postgres:', 'redis:', 'rediss:', 'http:', 'https:'])?.password
+      : '';
+    if (password) secrets.push(password, decodeURIComponent(password));
+  }
+  return [...new Set(secrets.filter((s): s is string => Boolean(s)))];
+}
