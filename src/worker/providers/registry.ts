@@ -1,0 +1,139 @@
+import { createGoogleGenerativeAI, type GoogleGenerativeAIProvider } from '@ai-sdk/google';
+import { createOpenAICompatible, type OpenAICompatibleProvider } from '@ai-sdk/openai-compatible';
+import type { LanguageModel } from 'ai';
+import { ModelCallError } from './model-call-error.ts';
+import { createOfflineEchoModel, OFFLINE_ECHO_MODEL_ID } from './offline-echo.ts';
+
+/** A model instance; a plain string id would be routed to Vercel's gateway. */
+export type ModelInstance = Exclude<LanguageModel, string>;
+
+const PROVIDERS = {
+  google: 'Gemini through the Google Generative AI API (needs GOOGLE_GENERATIVE_AI_API_KEY)',
+  local: 'an OpenAI-compatible server: Ollama, llama.cpp, vLLM (OPENAI_COMPATIBLE_BASE_URL)',
+  offline: 'built-in offline model, no key or network: offline:echo',
+} as const;
+
+export type ProviderName = keyof typeof PROVIDERS;
+
+/** Ollama's OpenAI-compatible endpoint, the most common local server. */
+export const DEFAULT_OPENAI_COMPATIBLE_BASE_URL = 'http://127.0.0.1:11434/v1';
+
+export function knownProviders(): ProviderName[] {
+  return Object.keys(PROVIDERS) as ProviderName[];
+}
+
+export function describeProvider(provider: ProviderName): string {
+  return PROVIDERS[provider];
+}
+
+function isProviderName(value: string): value is ProviderName {
+  return Object.hasOwn(PROVIDERS, value);
+}
+
+export interface ModelSpec {
+  provider: ProviderName;
+  modelId: string;
+}
+
+export type ParsedModelSpec = ({ ok: true } & ModelSpec) | { ok: false; error: string };
+
+const EXAMPLE = 'e.g. google:gemini-2.5-flash';
+
+/**
+ * Parses `provider:model`. Only the first colon separates: Ollama tags keep theirs
+ * (`local:llama3.2:3b` → model `llama3.2:3b`). Never throws.
+ */
+export function parseModelSpec(spec: string): ParsedModelSpec {
+  const trimmed = spec.trim();
+  const colon = trimmed.indexOf(':');
+  const known = knownProviders().join(', ');
+  if (trimmed === '') return { ok: false, error: `model is empty: use provider:model (${EXAMPLE})` };
+  if (colon === -1) {
+    return { ok: false, error: `model "${trimmed}" has no provider: use provider:model (${EXAMPLE})` };
+  }
+  const provider = trimmed.slice(0, colon).toLowerCase();
+  const modelId = trimmed.slice(colon + 1).trim();
+  if (!isProviderName(provider)) {
+    return { ok: false, error: `unknown model provider "${provider}": known providers are ${known}` };
+  }
+  if (modelId === '') return { ok: false, error: `model name missing after "${provider}:" (${EXAMPLE})` };
+  if (/\s/.test(modelId)) return { ok: false, error: `model name "${modelId}" must not contain spaces` };
+  if (provider === 'offline' && modelId !== OFFLINE_ECHO_MODEL_ID) {
+    return { ok: false, error: `the offline provider has one model: offline:${OFFLINE_ECHO_MODEL_ID}` };
+  }
+  return { ok: true, provider, modelId };
+}
+
+export function formatModelSpec(spec: ModelSpec): string {
+  return `${spec.provider}:${spec.modelId}`;
+}
+
+export interface ModelRegistryOptions {
+  google?: { apiKey?: string; baseURL: string };
+  openaiCompatible?: { baseURL?: string; apiKey?: string };
+}
+
+export interface ModelRegistry {
+  /**
+   * The model instance for `provider:model`. Throws a fatal ModelCallError (code `config`) for a
+   * bad spec or a provider that is not configured: retrying cannot fix either.
+   */
+  resolve(spec: string): ModelInstance;
+}
+
+function configError(reason: string): ModelCallError {
+  return new ModelCallError({ kind: 'fatal', code: 'config', reason });
+}
+
+export function createModelRegistry(options: ModelRegistryOptions): ModelRegistry {
+  let google: GoogleGenerativeAIProvider | undefined;
+  let openaiCompatible: OpenAICompatibleProvider | undefined;
+  const models = new Map<string, ModelInstance>();
+
+  function googleProvider(): GoogleGenerativeAIProvider {
+    const apiKey = options.google?.apiKey?.trim();
+    if (!apiKey) {
+      throw configError('google models need a Gemini API key: set GOOGLE_GENERATIVE_AI_API_KEY');
+    }
+    google ??= createGoogleGenerativeAI({
+      apiKey,
+      ...(options.google?.baseURL ? { baseURL: options.google.baseURL } : {}),
+    });
+    return google;
+  }
+
+  function openaiCompatibleProvider(): OpenAICompatibleProvider {
+    const apiKey = options.openaiCompatible?.apiKey?.trim();
+    openaiCompatible ??= createOpenAICompatible({
+      name: 'local',
+      baseURL: options.openaiCompatible?.baseURL || DEFAULT_OPENAI_COMPATIBLE_BASE_URL,
+      ...(apiKey ? { apiKey } : {}),
+      includeUsage: true,
+    });
+    return openaiCompatible;
+  }
+
+  function build(spec: ModelSpec): ModelInstance {
+    switch (spec.provider) {
+      case 'google':
+        return googleProvider()(spec.modelId);
+      case 'local':
+        return openaiCompatibleProvider().chatModel(spec.modelId);
+      case 'offline':
+        return createOfflineEchoModel();
+    }
+  }
+
+  return {
+    resolve(spec: string): ModelInstance {
+      const parsed = parseModelSpec(spec);
+      if (!parsed.ok) throw configError(parsed.error);
+      const key = formatModelSpec(parsed);
+      const cached = models.get(key);
+      if (cached) return cached;
+      const model = build(parsed);
+      models.set(key, model);
+      return model;
+    },
+  };
+}
