@@ -1,0 +1,84 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../support/free-port.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+const cli = join(import.meta.dirname, '..', '..', 'bin', 'agent-bridge.js');
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function run(args: string[], env: Record<string, string>) {
+  const cwd = mkdtempSync(join(tmpdir(), 'ab-start-'));
+  dirs.push(cwd);
+  const child = spawn(process.execPath, [cli, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  child.stdout?.on('data', (d) => {
+    output += d;
+  });
+  child.stderr?.on('data', (d) => {
+    output += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, cwd, exited, output: () => output };
+}
+
+describe('agent-bridge start', () => {
+  it('with nothing configured: creates the SQLite database, answers /healthz and /readyz, says how to connect Slack and Discord, and stops on SIGTERM', async () => {
+    const port = await freePort();
+    const app = run(['start'], { PORT: String(port) });
+    const ready = await waitFor(
+      '/readyz 200',
+      async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200,
+      30_000,
+    );
+    expect(ready).toBe(true);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    expect(existsSync(join(app.cwd, 'data', 'agent-bridge.db'))).toBe(true);
+    expect(app.output()).toContain('SLACK_BOT_TOKEN');
+    expect(app.output()).toContain('DISCORD_BOT_TOKEN');
+
+    app.child.kill('SIGTERM');
+    expect(await app.exited).toBe(0);
+    expect(app.output()).toContain('agent-bridge stopped');
+  });
+
+  it('with REDIS_URL on a closed port: exits non-zero within 5 s naming REDIS_URL and how to start Redis', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const app = run(['start'], { REDIS_URL: `redis://127.0.0.1:${port}` });
+    const code = await app.exited;
+    expect(code).not.toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(app.output()).toContain('REDIS_URL');
+    expect(app.output()).toMatch(/docker compose up -d redis|redis-server/);
+  });
+
+  it('with PostgreSQL unreachable: exits non-zero naming DATABASE_URL, without printing the password', async () => {
+    const port = await freePort();
+    const app = run(['start'], { DATABASE_URL: `postgresql://bob:hunter2secret@127.0.0.1:${port}/db` });
+    expect(await app.exited).not.toBe(0);
+    expect(app.output()).toContain('DATABASE_URL');
+    expect(app.output()).not.toContain('hunter2secret');
+  });
+
+  it('with a bad setting: exits 2 with one line naming the variable and an example', async () => {
+    const app = run(['start'], { DEBOUNCE_MS: 'soon' });
+    expect(await app.exited).toBe(2);
+    const lines = app.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/DEBOUNCE_MS.*example: DEBOUNCE_MS=\d+/);
+  });
+});
