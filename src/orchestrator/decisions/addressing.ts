@@ -1,0 +1,104 @@
+import type { InboundMessage } from '../../core/types.ts';
+
+export interface AddressableAgent {
+  id: string;
+  name: string;
+  /** The agent's own bot user (Discord), when it has one. */
+  botUserId?: string;
+}
+
+export type AddressingMessage = Pick<
+  InboundMessage,
+  'text' | 'isDirect' | 'mentionedUserIds' | 'mentionedAgentNames' | 'repliedToAgentId'
+>;
+
+export interface Addressing {
+  /** Agents the message explicitly addresses, in order of appearance, without duplicates. */
+  addressedAgentIds: string[];
+  /** The bot user itself was @mentioned (anywhere in the message). */
+  botMentioned: boolean;
+  /** The text without mention tokens and without the leading agent name: for relevance, not for the model. */
+  strippedText: string;
+}
+
+/** Slack `<@U1>` / `<@U1|name>`, Discord `<@1>` / `<@!1>`. */
+const MENTION = /<@!?([^>|\s]+)(?:\|[^>]*)?>/gu;
+const LEADING_MENTION = /^\s*<@!?([^>|\s]+)(?:\|[^>]*)?>/u;
+/** After `@bot Aria`: the name must end the word (`Aria`, `Aria:`, `Aria,`, `Aria!`), not start one (`Arianna`). */
+const AFTER_NAME_AS_FIRST_WORD = /^(?:$|\s|[:,;!?]|\.(?:\s|$))/u;
+/** Without a leading bot mention only `Aria: …` / `Aria, …` count: a sentence may start with a name. */
+const AFTER_NAME_AS_VOCATIVE = /^[:,]/u;
+const ADDRESS_PUNCTUATION = /^[:,;.!?]*\s*/u;
+
+/**
+ * Which agents `message` explicitly addresses: `@bot Aria …`; `Aria: …` / `Aria, …` when the bot
+ * is mentioned anywhere (or in a DM); a mention of an agent's own bot user; the names the adapter
+ * found; a reply to an agent's earlier message. Pass every agent that may be addressed here
+ * (including paused ones, so the caller can say they are paused); unknown names are ignored.
+ */
+export function resolveAddressing(
+  message: AddressingMessage,
+  botUserId: string,
+  agents: readonly AddressableAgent[],
+): Addressing {
+  const text = message.text.normalize('NFC');
+  const textMentionIds = [...text.matchAll(MENTION)].map((m) => m[1] ?? '');
+  const mentionedIds = new Set([...message.mentionedUserIds, ...textMentionIds]);
+  const botMentioned = mentionedIds.has(botUserId);
+
+  let body = text;
+  let botMentionedFirst = false;
+  for (let m = LEADING_MENTION.exec(body); m; m = LEADING_MENTION.exec(body)) {
+    if (m[1] === botUserId) botMentionedFirst = true;
+    body = body.slice(m[0].length);
+  }
+  body = body.trimStart();
+
+  const addressed: string[] = [];
+  const follow = botMentionedFirst
+    ? AFTER_NAME_AS_FIRST_WORD
+    : botMentioned || message.isDirect
+      ? AFTER_NAME_AS_VOCATIVE
+      : undefined;
+  const leading = follow ? matchLeadingName(body, agents, follow) : undefined;
+  if (leading) {
+    addressed.push(leading.agent.id);
+    body = body.slice(leading.length).replace(ADDRESS_PUNCTUATION, '');
+  }
+
+  for (const name of message.mentionedAgentNames) {
+    const agent = agents.find((a) => sameName(a.name, name));
+    if (agent) addressed.push(agent.id);
+  }
+  for (const userId of mentionedIds) {
+    const agent = agents.find((a) => a.botUserId !== undefined && a.botUserId === userId);
+    if (agent && userId !== botUserId) addressed.push(agent.id);
+  }
+  if (message.repliedToAgentId && agents.some((a) => a.id === message.repliedToAgentId)) {
+    addressed.push(message.repliedToAgentId);
+  }
+
+  const strippedText = body.replace(MENTION, ' ').replace(/\s+/gu, ' ').trim();
+  return { addressedAgentIds: [...new Set(addressed)], botMentioned, strippedText };
+}
+
+/** The agent whose name starts `text` (the longest, so `Ann Lee` wins over `Ann`), and its length. */
+function matchLeadingName(
+  text: string,
+  agents: readonly AddressableAgent[],
+  follow: RegExp,
+): { agent: AddressableAgent; length: number } | undefined {
+  let best: { agent: AddressableAgent; length: number } | undefined;
+  for (const agent of agents) {
+    const name = agent.name.normalize('NFC');
+    if (name.length === 0 || (best && best.length >= name.length)) continue;
+    if (sameName(text.slice(0, name.length), name) && follow.test(text.slice(name.length))) {
+      best = { agent, length: name.length };
+    }
+  }
+  return best;
+}
+
+function sameName(a: string, b: string): boolean {
+  return a.normalize('NFC').toLowerCase() === b.normalize('NFC').toLowerCase();
+}

@@ -1,0 +1,27 @@
+/** An agent as the selection decisions see it: plain data, no ORM object. */
+export interface AgentCandidate {
+  id: string;
+  name: string;
+  /** `inactive` = paused by its owner or an admin; `busy` agents still take work (it waits). */
+  status: 'active' | 'inactive' | 'busy';
+  /** False once deleted (soft delete): never a candidate. */
+  isActive: boolean;
+  role: string;
+  backstory: string;
+  goal: string;
+  lastResponseAt: Date | null;
+  /** The agent's own bot user (Discord), when it has one. */
+  botUserId?: string;
+}
+
+export function isPaused(agent: Pick<AgentCandidate, 'status'>): boolean {
+  return agent.status === 'inactive';
+}
+
+/** Stable order for listings and tie-breaks: name (case-insensitive), then id. */
+export function compareByName(a: AgentCandidate, b: AgentCandidate): number {
+  const nameA = a.name.toLowerCase();
+  const nameB = b.name.toLowerCase();
+  if (nameA !== nameB) return nameA < nameB ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
