@@ -76,13 +76,26 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   };
 }
 
-/** Guards a route with `Authorization: Bearer <ADMIN_TOKEN>` when a token is configured. */
+/**
+ * Guards a route when a token is configured: `Authorization: Bearer <ADMIN_TOKEN>`, or the
+ * `ab_admin` cookie a browser gets from `/admin/queues?token=...` (see src/ops/admin.ts).
+ */
 export function requireAdminToken(token: string | undefined): RequestHandler {
   return (req, res, next) => {
     if (!token) return next();
     const header = req.get('authorization') ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-    if (sameSecret(given, token)) return next();
+    const bearer = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+    let cookie = '';
+    for (const pair of (req.get('cookie') ?? '').split(';')) {
+      const [name, ...value] = pair.trim().split('=');
+      if (name !== 'ab_admin') continue;
+      try {
+        cookie = decodeURIComponent(value.join('='));
+      } catch {
+        cookie = '';
+      }
+    }
+    if (sameSecret(bearer, token) || sameSecret(cookie, token)) return next();
     res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: 'ADMIN_TOKEN required' });
   };
 }

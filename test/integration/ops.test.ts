@@ -1,0 +1,336 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type AgentBridgeEvents, createEventBus, type EventBus } from '../../src/core/events.ts';
+import { createRedis } from '../../src/infra/redis.ts';
+import { createLogger } from '../../src/logger.ts';
+import { mountOperations } from '../../src/ops/admin.ts';
+import { createMetrics, type Metrics } from '../../src/ops/metrics.ts';
+import { createHttpServer, type HttpServer } from '../../src/server.ts';
+import { createQueues, type Queues } from '../../src/worker/queues.ts';
+
+const logger = createLogger({ level: 'silent' });
+const TOKEN = 'ops-test-token-0123456789';
+
+let server: HttpServer | undefined;
+let metrics: Metrics | undefined;
+let queues: Queues | undefined;
+let redis: Redis | undefined;
+
+afterEach(async () => {
+  await server?.close();
+  metrics?.stop();
+  if (queues) {
+    await Promise.all([
+      queues.replies.obliterate({ force: true }),
+      queues.deliveries.obliterate({ force: true }),
+    ]);
+    await queues.close();
+  }
+  await redis?.quit();
+  server = metrics = queues = redis = undefined;
+});
+
+function realQueues(): Queues {
+  redis = createRedis('redis://127.0.0.1:6379');
+  queues = createQueues(redis, `ab_test_${randomUUID().slice(0, 8)}`);
+  return queues;
+}
+
+interface Setup {
+  adminToken?: string;
+  queues?: Queues;
+  queueTimeoutMs?: number;
+  /** Give the queues to the metrics only (Bull Board refuses stand-in queues). */
+  metricsOnly?: boolean;
+}
+
+async function start(setup: Setup = {}) {
+  const listenerErrors: unknown[] = [];
+  const bus = createEventBus({ onListenerError: (error) => listenerErrors.push(error) });
+  metrics = createMetrics({
+    bus,
+    ...(setup.queues && { queues: setup.queues }),
+    ...(setup.queueTimeoutMs && { queueTimeoutMs: setup.queueTimeoutMs }),
+  });
+  server = createHttpServer({ logger, readiness: {} });
+  mountOperations(server.app, {
+    ...(setup.adminToken && { adminToken: setup.adminToken }),
+    metricsHandler: metrics.handler,
+    ...(setup.queues && !setup.metricsOnly && { queues: setup.queues }),
+  });
+  const { port } = await server.listen(0, '127.0.0.1');
+  const base = `http://127.0.0.1:${port}`;
+  const scrape = async (headers: Record<string, string> = {}) => {
+    const res = await fetch(`${base}/metrics`, { headers });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    return res.text();
+  };
+  return { bus, base, scrape, listenerErrors };
+}
+
+const ref = { platform: 'slack' as const, conversationId: 'c1' };
+const job = { ...ref, jobId: 'j1', agentId: 'agent-1' };
+
+function emitTraffic(bus: EventBus<AgentBridgeEvents>) {
+  const created = {
+    ...ref,
+    workspaceId: 'T1',
+    authorId: 'U1',
+    isBot: false,
+    sentAt: new Date(),
+    storedAt: new Date(),
+  };
+  bus.emit('message.created', { ...created, messageId: 1 });
+  bus.emit('message.created', { ...created, messageId: 2 });
+  bus.emit('message.created', { ...created, platform: 'discord', messageId: 3 });
+  bus.emit('message.debounced', { ...job, messageId: 2 });
+  bus.emit('reply.decided', {
+    ...ref,
+    messageId: 1,
+    reply: true,
+    reason: 'direct_message',
+    agentId: 'agent-1',
+  });
+  bus.emit('reply.decided', { ...ref, messageId: 3, reply: false, reason: 'loop_limit' });
+  bus.emit('rate.limited', { ...job, limit: 'concurrency', retryInMs: 500 });
+  bus.emit('agent.responding', { ...job, triggerMessageId: 2, attempt: 1, startedAt: new Date() });
+  bus.emit('job.failed', {
+    ...job,
+    queue: 'replies',
+    attempt: 1,
+    maxAttempts: 3,
+    final: false,
+    reason: 'timeout',
+  });
+  bus.emit('job.completed', { ...job, replyMessageId: 9, attempts: 2, durationMs: 1800, llmMs: 1500 });
+  bus.emit('agent.responded', {
+    ...job,
+    replyMessageId: 9,
+    platformMessageId: '171.0001',
+    deliveredAt: new Date(),
+    latencyMs: 4200,
+  });
+  bus.emit('job.failed', {
+    ...job,
+    jobId: 'j2',
+    agentId: 'agent-2',
+    queue: 'replies',
+    attempt: 3,
+    maxAttempts: 3,
+    final: true,
+    reason: 'quota',
+  });
+  bus.emit('job.failed', {
+    ...job,
+    queue: 'deliveries',
+    attempt: 5,
+    maxAttempts: 5,
+    final: true,
+    reason: '503',
+  });
+}
+
+describe('/metrics', () => {
+  it('counts what the bus reports, in its own registry, with default process metrics', async () => {
+    const { bus, scrape, listenerErrors } = await start();
+    emitTraffic(bus);
+    const text = await scrape();
+    for (const line of [
+      'agent_bridge_inbound_messages_total{platform="slack"} 2',
+      'agent_bridge_inbound_messages_total{platform="discord"} 1',
+      'agent_bridge_debounced_messages_total 1',
+      'agent_bridge_reply_decisions_total{reason="direct_message"} 1',
+      'agent_bridge_reply_decisions_total{reason="loop_limit"} 1',
+      'agent_bridge_loops_prevented_total 1',
+      'agent_bridge_rate_limited_waits_total{limit="concurrency"} 1',
+      'agent_bridge_rate_limited_waits_total{limit="rate"} 0',
+      'agent_bridge_job_failures_total{queue="replies",final="false"} 1',
+      'agent_bridge_job_failures_total{queue="replies",final="true"} 1',
+      'agent_bridge_job_failures_total{queue="deliveries",final="true"} 1',
+      'agent_bridge_job_failures_total{queue="deliveries",final="false"} 0',
+      'agent_bridge_replies_total{agent="agent-1",outcome="delivered"} 1',
+      'agent_bridge_replies_total{agent="agent-2",outcome="failed"} 1',
+      'agent_bridge_model_call_seconds_bucket{le="1"} 0',
+      'agent_bridge_model_call_seconds_bucket{le="2"} 1',
+      'agent_bridge_model_call_seconds_sum 1.5',
+      'agent_bridge_reply_latency_seconds_bucket{le="3"} 0',
+      'agent_bridge_reply_latency_seconds_bucket{le="5"} 1',
+      'agent_bridge_reply_latency_seconds_bucket{le="120"} 1',
+      'agent_bridge_reply_latency_seconds_sum 4.2',
+      'agent_bridge_reply_latency_seconds_count 1',
+    ]) {
+      expect(text).toContain(`${line}\n`);
+    }
+    // A final delivery failure is not a second failed reply for the agent.
+    expect(text).not.toContain('outcome="failed"} 2');
+    expect(text).toContain('process_cpu_user_seconds_total');
+    expect(text).toContain('nodejs_heap_size_used_bytes');
+    // No queues given: no queue gauge.
+    expect(text).not.toContain('agent_bridge_queue_jobs');
+    expect(listenerErrors).toEqual([]);
+  });
+
+  it('stop() removes the bus listeners; a second instance counts independently', async () => {
+    const { bus, scrape } = await start();
+    bus.emit('message.created', {
+      ...ref,
+      messageId: 1,
+      workspaceId: 'T1',
+      authorId: 'U1',
+      isBot: false,
+      sentAt: new Date(),
+      storedAt: new Date(),
+    });
+    const other = createMetrics({ bus });
+    metrics?.stop();
+    for (const event of ['message.created', 'reply.decided', 'job.failed', 'agent.responded'] as const) {
+      expect(bus.listenerCount(event)).toBe(1); // only `other`'s
+    }
+    emitTraffic(bus);
+    expect(await scrape()).toContain('agent_bridge_inbound_messages_total{platform="slack"} 1\n');
+    expect(await other.registry.metrics()).toContain(
+      'agent_bridge_inbound_messages_total{platform="slack"} 2\n',
+    );
+    other.stop();
+    expect(bus.listenerCount('message.created')).toBe(0);
+  });
+
+  it('reports queue depth by state from real queues', async () => {
+    const q = realQueues();
+    const { scrape } = await start({ queues: q });
+    let text = await scrape();
+    expect(text).toContain('agent_bridge_queue_jobs{queue="replies",state="waiting"} 0\n');
+    expect(text).toContain('agent_bridge_queue_up{queue="replies"} 1\n');
+    expect(text).toContain('agent_bridge_queue_up{queue="deliveries"} 1\n');
+
+    const data = { conversationId: 'c1', agentId: 'a1', triggerMessageId: 1, receivedAt: Date.now() };
+    await q.replies.add('reply', data);
+    await q.replies.add('reply', { ...data, triggerMessageId: 2 }, { delay: 60_000 });
+    await q.deliveries.add('deliver', { replyMessageId: 7 });
+    text = await scrape();
+    for (const line of [
+      'agent_bridge_queue_jobs{queue="replies",state="waiting"} 1',
+      'agent_bridge_queue_jobs{queue="replies",state="delayed"} 1',
+      'agent_bridge_queue_jobs{queue="replies",state="active"} 0',
+      'agent_bridge_queue_jobs{queue="replies",state="failed"} 0',
+      'agent_bridge_queue_jobs{queue="replies",state="completed"} 0',
+      'agent_bridge_queue_jobs{queue="deliveries",state="waiting"} 1',
+    ]) {
+      expect(text).toContain(`${line}\n`);
+    }
+  });
+
+  it('still answers when a queue does not (Redis down or hung): its series are left out', async () => {
+    const hung = { name: 'replies', getJobCounts: () => new Promise(() => {}) };
+    const broken = {
+      name: 'deliveries',
+      getJobCounts: () => Promise.reject(new Error('Connection is closed')),
+    };
+    const fake = {
+      replies: hung,
+      deliveries: broken,
+      prefix: 'x',
+      close: async () => {},
+    } as unknown as Queues;
+    const { bus, scrape } = await start({ queues: fake, queueTimeoutMs: 200, metricsOnly: true });
+    bus.emit('message.debounced', { ...job, messageId: 1 });
+    const text = await scrape();
+    expect(text).toContain('agent_bridge_debounced_messages_total 1\n');
+    expect(text).not.toMatch(/^agent_bridge_queue_jobs\{/m);
+    expect(text).toContain('agent_bridge_queue_up{queue="replies"} 0\n');
+    expect(text).toContain('agent_bridge_queue_up{queue="deliveries"} 0\n');
+  });
+});
+
+describe('admin guard', () => {
+  const bearer = { authorization: `Bearer ${TOKEN}` };
+
+  it('guards /metrics with ADMIN_TOKEN as a Bearer header', async () => {
+    const { base, scrape } = await start({ adminToken: TOKEN, queues: realQueues() });
+    const none = await fetch(`${base}/metrics`);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer');
+    expect(
+      (await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer wrong-token' } })).status,
+    ).toBe(401);
+    expect((await fetch(`${base}/metrics`, { headers: { authorization: TOKEN } })).status).toBe(401);
+    expect(await scrape(bearer)).toContain('agent_bridge_queue_jobs{queue="replies",state="waiting"} 0');
+    // /healthz stays open for probes.
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
+  it('serves Bull Board with a Bearer header, and refuses without one', async () => {
+    const { base } = await start({ adminToken: TOKEN, queues: realQueues() });
+    expect((await fetch(`${base}/admin/queues`)).status).toBe(401);
+    expect((await fetch(`${base}/admin/queues/api/queues`)).status).toBe(401);
+
+    const page = await fetch(`${base}/admin/queues`, { headers: bearer });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('<base href="/admin/queues/"');
+
+    const api = await fetch(`${base}/admin/queues/api/queues`, { headers: bearer });
+    expect(api.status).toBe(200);
+    const names = ((await api.json()) as { queues: { name: string; readOnlyMode: boolean }[] }).queues.map(
+      (q) => [q.name, q.readOnlyMode],
+    );
+    expect(names.sort()).toEqual([
+      ['deliveries', false],
+      ['replies', false],
+    ]);
+  });
+
+  it('?token= sets an HttpOnly SameSite=Strict cookie, and the board then loads with the cookie alone', async () => {
+    const { base } = await start({ adminToken: TOKEN, queues: realQueues() });
+    const login = await fetch(`${base}/admin/queues?token=${encodeURIComponent(TOKEN)}`, {
+      redirect: 'manual',
+    });
+    expect(login.status).toBe(303);
+    expect(login.headers.get('location')).toBe('/admin/queues');
+    expect(login.headers.get('cache-control')).toBe('no-store');
+    const [setCookie] = login.headers.getSetCookie();
+    expect(setCookie).toMatch(/^ab_admin=/);
+    expect(setCookie).toMatch(/; HttpOnly/);
+    expect(setCookie).toMatch(/; SameSite=Strict/);
+    expect(setCookie).toMatch(/; Path=\/admin\/queues/);
+    const cookie = { cookie: (setCookie ?? '').split(';')[0] ?? '' };
+
+    const page = await fetch(`${base}${login.headers.get('location')}`, { headers: cookie });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const script = /src="(static\/js\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${base}/admin/queues/${script}`, { headers: cookie });
+    expect(asset.status).toBe(200);
+    expect((await fetch(`${base}/admin/queues/${script}`)).status).toBe(401);
+    expect((await fetch(`${base}/admin/queues/api/queues`, { headers: cookie })).status).toBe(200);
+    // A wrong cookie opens nothing (browsers send the real one to /admin/queues only: its Path).
+    expect((await fetch(`${base}/metrics`, { headers: { cookie: 'ab_admin=wrong' } })).status).toBe(401);
+  });
+
+  it('keeps the rest of the URL when it strips the token, and refuses a wrong one', async () => {
+    const { base } = await start({ adminToken: TOKEN, queues: realQueues() });
+    const deep = await fetch(`${base}/admin/queues/queue/replies?status=failed&token=${TOKEN}`, {
+      redirect: 'manual',
+    });
+    expect(deep.status).toBe(303);
+    expect(deep.headers.get('location')).toBe('/admin/queues/queue/replies?status=failed');
+
+    const wrong = await fetch(`${base}/admin/queues?token=not-the-token`, { redirect: 'manual' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.getSetCookie()).toEqual([]);
+    const badCookie = await fetch(`${base}/admin/queues`, { headers: { cookie: 'ab_admin=not-the-token' } });
+    expect(badCookie.status).toBe(401);
+  });
+
+  it('without ADMIN_TOKEN everything is open', async () => {
+    const { base, scrape } = await start({ queues: realQueues() });
+    expect(await scrape()).toContain('agent_bridge_inbound_messages_total');
+    const page = await fetch(`${base}/admin/queues`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('agent-bridge queues');
+    expect((await fetch(`${base}/admin/queues/api/queues`)).status).toBe(200);
+  });
+});
