@@ -1,0 +1,110 @@
+/**
+ * The whole reply pipeline in the test process: real Redis (a unique prefix per harness), a real
+ * database (SQLite or PostgreSQL), the real @ai-sdk/google against the fake Gemini server, and a
+ * RecordingAdapter standing in for the platform.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseConfig } from '../../src/config.ts';
+import type { InboundMessage } from '../../src/core/types.ts';
+import { createRedis } from '../../src/infra/redis.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createPipeline, type Pipeline, type PipelineOptions } from '../../src/pipeline.ts';
+import { createAgent } from '../../src/store/agents.ts';
+import type { Db } from '../../src/store/database.ts';
+import { ensureWorkspace } from '../../src/store/identities.ts';
+import { type FakeGemini, startFakeGemini } from '../fakes/gemini-server.ts';
+import { RecordingAdapter } from './recording-adapter.ts';
+
+export interface Harness {
+  pipeline: Pipeline;
+  adapter: RecordingAdapter;
+  gemini: FakeGemini;
+  db: Db;
+  prefix: string;
+  createAgent(
+    name: string,
+    fields?: { role?: string; goal?: string; model?: string },
+  ): Promise<{ id: string; name: string }>;
+  send(
+    text: string,
+    overrides?: Partial<InboundMessage>,
+  ): Promise<Awaited<ReturnType<Pipeline['orchestrator']['handleInbound']>>>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+export async function startHarness(
+  db: Db,
+  env: Record<string, string> = {},
+  options: Partial<PipelineOptions> = {},
+): Promise<Harness> {
+  const gemini = await startFakeGemini();
+  const config = parseConfig({
+    GOOGLE_GENERATIVE_AI_API_KEY: gemini.apiKey,
+    GOOGLE_GENERATIVE_AI_BASE_URL: gemini.baseURL,
+    DEBOUNCE_MS: '50',
+    JOB_BACKOFF_MS: '20',
+    ...env,
+  });
+  const prefix = `abt_${randomBytes(4).toString('hex')}`;
+  const adapter = new RecordingAdapter('slack');
+  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const pipeline = createPipeline({
+    settings: config,
+    db,
+    logger,
+    adapters: { slack: adapter },
+    prefix,
+    shutdownGraceMs: 2000,
+    ...options,
+  });
+  const team = `T${prefix}`;
+  const workspace = await ensureWorkspace(db, 'slack', team);
+
+  return {
+    pipeline,
+    adapter,
+    gemini,
+    db,
+    prefix,
+    async createAgent(name, fields = {}) {
+      const agent = await createAgent(
+        db,
+        {
+          workspaceId: workspace.id,
+          name,
+          role: fields.role ?? '',
+          goal: fields.goal ?? '',
+          ...(fields.model && { modelConfig: { model: fields.model } }),
+        },
+        { label: 'test' },
+      );
+      return { id: agent.id, name: agent.name };
+    },
+    send(text, overrides = {}) {
+      counter++;
+      return pipeline.orchestrator.handleInbound({
+        platform: 'slack',
+        workspaceId: team,
+        channelId: 'D1',
+        isDirect: true,
+        author: { id: 'UHUMAN', displayName: 'Ana', isBot: false },
+        text,
+        mentionedUserIds: [],
+        mentionedAgentNames: [],
+        platformMessageId: `${Date.now()}.${counter}`,
+        sentAt: new Date(),
+        ...overrides,
+      });
+    },
+    async close() {
+      await pipeline.close();
+      await gemini.close();
+      const redis = createRedis(config.redisUrl);
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    },
+  };
+}
