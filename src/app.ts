@@ -1,12 +1,15 @@
 /**
- * Composes the running service from the config: preflight, migrations, database, Redis, HTTP.
- * `role` decides which parts run in this process (gateway: HTTP + adapters; worker: queues).
+ * Composes the running service from the config: preflight, migrations, database, the reply
+ * pipeline for this process's role, and the HTTP server (health, readiness, metrics, queue board).
+ * Every role serves HTTP so each process can be probed and scraped; give each its own PORT.
  */
-import type { Redis } from 'ioredis';
 import type { Config } from './config.ts';
 import { platformStatus } from './config.ts';
-import { createRedis } from './infra/redis.ts';
+import type { Platform, PlatformAdapter } from './core/types.ts';
 import type { Logger } from './logger.ts';
+import { mountOperations } from './ops/admin.ts';
+import { createMetrics } from './ops/metrics.ts';
+import { createPipeline, type Pipeline } from './pipeline.ts';
 import { createHttpServer, type HttpServer } from './server.ts';
 import { checkDependencies } from './startup/preflight.ts';
 import { type Database, openDatabase } from './store/database.ts';
@@ -15,16 +18,25 @@ import { migrateDatabase } from './store/migrate.ts';
 export type Role = 'gateway' | 'worker' | 'all';
 
 export interface RunningApp {
-  http?: HttpServer;
-  port?: number;
+  http: HttpServer;
+  port: number;
   database: Database;
-  redis: Redis;
+  pipeline: Pipeline;
   close(): Promise<void>;
 }
 
 export class StartupError extends Error {}
 
-export async function startApp(config: Config, logger: Logger, role: Role): Promise<RunningApp> {
+export interface StartOptions {
+  adapters?: Partial<Record<Platform, PlatformAdapter>>;
+}
+
+export async function startApp(
+  config: Config,
+  logger: Logger,
+  role: Role,
+  options: StartOptions = {},
+): Promise<RunningApp> {
   const problems = await checkDependencies(config);
   if (problems.length > 0) throw new StartupError(problems.map((p) => p.message).join('\n'));
 
@@ -35,39 +47,54 @@ export async function startApp(config: Config, logger: Logger, role: Role): Prom
   );
 
   const database = await openDatabase(config.databaseUrl);
-  const redis = createRedis(config.redisUrl);
-  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
-  const closers: Array<() => Promise<unknown>> = [];
+  const adapters = role === 'worker' ? {} : (options.adapters ?? {});
+  const pipeline = createPipeline({ settings: config, db: database.db, logger, role, adapters });
+  const metrics = createMetrics({ bus: pipeline.bus, queues: pipeline.queues });
 
-  let http: HttpServer | undefined;
-  let port: number | undefined;
+  const http = createHttpServer({
+    logger,
+    readiness: {
+      database: () => database.db.$queryRawUnsafe('SELECT 1'),
+      redis: () => pipeline.redis.ping(),
+    },
+  });
+  mountOperations(http.app, {
+    metricsHandler: metrics.handler,
+    queues: pipeline.queues,
+    ...(config.adminToken && { adminToken: config.adminToken }),
+  });
+  const { port } = await http.listen(config.port, config.host);
+  logger.info({ url: `http://${config.host}:${port}`, role }, 'http server listening');
+  if (!config.adminToken && !isLoopback(config.host)) {
+    logger.warn(
+      'ADMIN_TOKEN is not set: /metrics and /admin/queues are open to anyone who can reach this port',
+    );
+  }
+
+  for (const adapter of Object.values(adapters)) await adapter.start();
   if (role !== 'worker') {
-    http = createHttpServer({
-      logger,
-      readiness: {
-        database: () => database.db.$queryRawUnsafe('SELECT 1'),
-        redis: () => redis.ping(),
-      },
-    });
-    ({ port } = await http.listen(config.port, config.host));
-    closers.push(() => (http as HttpServer).close());
-    logger.info({ url: `http://${config.host}:${port}` }, 'http server listening');
-    const platforms = platformStatus(config);
-    for (const status of Object.values(platforms)) {
+    for (const status of Object.values(platformStatus(config))) {
       logger.info({ configured: status.configured, mode: status.mode }, status.summary);
     }
   }
 
   return {
-    ...(http && { http }),
-    ...(port !== undefined && { port }),
+    http,
+    port,
     database,
-    redis,
+    pipeline,
     async close() {
-      for (const close of closers.reverse())
-        await close().catch((error) => logger.warn({ err: error }, 'close failed'));
-      redis.disconnect();
+      await http.close();
+      for (const adapter of Object.values(adapters)) {
+        await adapter.stop().catch((error) => logger.warn({ err: error }, 'adapter stop failed'));
+      }
+      await pipeline.close();
+      metrics.stop();
       await database.close();
     },
   };
+}
+
+function isLoopback(host: string): boolean {
+  return host === '127.0.0.1' || host === 'localhost' || host === '::1';
 }

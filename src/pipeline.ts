@@ -53,6 +53,8 @@ export interface PipelineOptions {
   stalledIntervalMs?: number;
   /** How long shutdown waits for active jobs [10000]. */
   shutdownGraceMs?: number;
+  /** The per-agent rate window [60000]; tests shorten it. */
+  rateWindowMs?: number;
 }
 
 export interface Pipeline {
@@ -119,7 +121,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           ...(settings.openaiCompatible.apiKey && { apiKey: settings.openaiCompatible.apiKey }),
         },
       });
-    const limits = createAgentLimits({ redis, prefix });
+    const limits = createAgentLimits({
+      redis,
+      prefix,
+      ...(options.rateWindowMs && { rateWindowMs: options.rateWindowMs }),
+    });
     const processReply = createReplyProcessor({ db, queues, bus, limits, models, settings, logger });
     workers.push(
       startReplyWorker(processReply, {

@@ -205,9 +205,11 @@ export function createOrchestrator(deps: OrchestratorDeps) {
     const platform = conversation.platform as Platform;
     const isDirect = conversation.kind === 'dm';
     const agents = await candidatesFor(conversation.workspaceId);
+    // An agent speaks through the bot, so its reply reads as if the bot were mentioned:
+    // `Nova, what do you think?` addresses Nova as it would after `@bot`.
     const addressing = resolveAddressing(
-      { text: reply.content, isDirect, mentionedUserIds: [], mentionedAgentNames: [] },
-      '',
+      { text: reply.content, isDirect, mentionedUserIds: [SELF], mentionedAgentNames: [] },
+      SELF,
       agents,
     );
     const author = { id: `agent:${reply.agentId}`, isBot: true, agentId: reply.agentId };
@@ -334,6 +336,8 @@ export function createOrchestrator(deps: OrchestratorDeps) {
 }
 
 export type Orchestrator = ReturnType<typeof createOrchestrator>;
+
+const SELF = '\u0000agent-bridge';
 
 function isOwnPost(message: InboundMessage, bot: { userId: string; botId?: string }): boolean {
   // Our agents' replies are stored when they are generated; their platform echo adds nothing.

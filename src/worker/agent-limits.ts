@@ -24,6 +24,8 @@ export interface AgentLimitsOptions {
   prefix: string;
   /** Upper bound of `retryInMs` when refused for concurrency [500]. */
   concurrencyPollMs?: number;
+  /** The rate window `perMinute` counts over [60000]; shorter only in tests. */
+  rateWindowMs?: number;
 }
 
 export interface Limits {
@@ -161,6 +163,7 @@ interface LimitCommands {
 export function createAgentLimits(opts: AgentLimitsOptions): AgentLimits {
   const { redis, prefix } = opts;
   const pollMs = opts.concurrencyPollMs ?? DEFAULT_CONCURRENCY_POLL_MS;
+  const windowMs = opts.rateWindowMs ?? RATE_WINDOW_MS;
   requireInteger('concurrencyPollMs', pollMs, 1);
   // defineCommand sends EVALSHA and falls back to EVAL on NOSCRIPT (e.g. after a Redis restart).
   redis.defineCommand('agentLimitsAcquire', { lua: ACQUIRE_LUA, numberOfKeys: 2 });
@@ -189,7 +192,7 @@ export function createAgentLimits(opts: AgentLimitsOptions): AgentLimits {
         limits.perMinute,
         leaseMs,
         pollMs,
-        RATE_WINDOW_MS,
+        windowMs,
       );
       if (ok === 1) return { ok: true };
       return { ok: false, limit: limit === 'rate' ? 'rate' : 'concurrency', retryInMs: Number(retryInMs) };
@@ -208,7 +211,7 @@ export function createAgentLimits(opts: AgentLimitsOptions): AgentLimits {
 
     async usage(agentId) {
       const { running, calls } = keys(agentId);
-      const [holders, recent] = await commands.agentLimitsUsage(running, calls, RATE_WINDOW_MS);
+      const [holders, recent] = await commands.agentLimitsUsage(running, calls, windowMs);
       return { running: holders, callsLastMinute: recent };
     },
   };

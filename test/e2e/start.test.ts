@@ -46,6 +46,9 @@ describe('agent-bridge start', () => {
     );
     expect(ready).toBe(true);
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/agent_bridge_queue_jobs\{queue="replies",state="waiting"\} 0/);
     expect(existsSync(join(app.cwd, 'data', 'agent-bridge.db'))).toBe(true);
     expect(app.output()).toContain('SLACK_BOT_TOKEN');
     expect(app.output()).toContain('DISCORD_BOT_TOKEN');

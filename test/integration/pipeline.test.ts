@@ -1,10 +1,14 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { InboundMessage } from '../../src/core/types.ts';
 import { setAgentPaused } from '../../src/store/agents.ts';
 import { type Harness, startHarness } from '../support/pipeline-harness.ts';
 import { useTestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const FAILURE = 'Sorry, the agent could not answer.';
+const workerScript = join(import.meta.dirname, '..', 'support', 'worker-process.ts');
 const t = useTestDatabase('sqlite');
 let h: Harness | undefined;
 
@@ -172,3 +176,148 @@ describe('reply pipeline', () => {
     expect(h.gemini.requests).toHaveLength(1);
   });
 });
+
+describe('reply pipeline: many agents, limits, crashes', () => {
+  function channelMessage(text: string, extra: Partial<InboundMessage> = {}): Partial<InboundMessage> {
+    return { channelId: 'C1', isDirect: false, text, mentionedUserIds: ['UBOT'], ...extra };
+  }
+
+  it('two agents addressing each other stop at MAX_AGENT_HOPS', async () => {
+    const h = await harness({ MAX_AGENT_HOPS: '3' });
+    await h.createAgent('Aria');
+    await h.createAgent('Nova');
+    const loops: string[] = [];
+    h.pipeline.bus.on('reply.decided', (e) => {
+      if (e.reason === 'loop_limit') loops.push(e.conversationId);
+    });
+    h.gemini.setDefault((request) => {
+      const isAria = request.body.systemInstruction?.parts[0]?.text?.includes('You are Aria');
+      return { text: isAria ? 'Nova, what do you think?' : 'Aria, I disagree with you.' };
+    });
+
+    await h.send(
+      '<@UBOT> Aria start a debate with Nova',
+      channelMessage('<@UBOT> Aria start a debate with Nova'),
+    );
+    await waitFor('the loop guard', () => loops.length === 1);
+    // human → Aria → Nova → Aria: the third agent turn reaches the limit and nobody answers it.
+    expect(h.adapter.replies().map((r) => r.agent.name)).toEqual(['Aria', 'Nova', 'Aria']);
+    expect(h.gemini.requests).toHaveLength(3);
+  });
+
+  it('messages from another app that address no agent are stored as context and never answered', async () => {
+    const h = await harness();
+    await h.createAgent('Aria');
+    const outcome = await h.send(
+      'Deploy finished',
+      channelMessage('Deploy finished', {
+        author: { id: 'UOTHER', displayName: 'CI bot', isBot: true, botId: 'BOTHER' },
+      }),
+    );
+    expect(outcome).toMatchObject({ status: 'stored', reason: 'bot_not_addressing' });
+    // Our own bot's echo of a posted reply is not even stored again.
+    const echo = await h.send('an agent reply', {
+      author: { id: 'UBOT', displayName: 'agent-bridge', isBot: true },
+    });
+    expect(echo).toEqual({ status: 'own_message' });
+  });
+
+  it('the model sees the system prompt, then the conversation oldest first: own replies as assistant, others as named user turns', async () => {
+    const h = await harness();
+    await h.createAgent('Aria', { role: 'mentor' });
+    const nova = await h.createAgent('Nova');
+    h.gemini.setDefault({ text: 'Aria here.' });
+    await h.send('hi all', channelMessage('hi all', { mentionedUserIds: [] }));
+    await h.send(
+      '<@UBOT> Aria what is a monad?',
+      channelMessage('<@UBOT> Aria what is a monad?', {
+        author: { id: 'UBO', displayName: 'Bo', isBot: false },
+      }),
+    );
+    await waitFor('the first reply', () => h.adapter.replies().length === 1);
+    await h.db.message.create({
+      data: {
+        conversationId: (
+          await h.db.conversation.findFirstOrThrow({
+            where: { channelId: 'C1', workspace: { externalId: `T${h.prefix}` } },
+          })
+        ).id,
+        agentId: nova.id,
+        content: 'A monoid in the category of endofunctors.',
+      },
+    });
+    await h.send('<@UBOT> Aria is Nova right?', channelMessage('<@UBOT> Aria is Nova right?'));
+    await waitFor('the second reply', () => h.adapter.replies().length === 2);
+
+    const request = h.gemini.requests[1];
+    expect(request?.body.systemInstruction?.parts[0]?.text).toMatch(/^You are Aria, mentor\./);
+    expect(request?.body.contents.map((c) => [c.role, c.parts[0]?.text])).toEqual([
+      ['user', 'Ana: hi all'],
+      ['user', 'Bo: <@UBOT> Aria what is a monad?'],
+      ['model', 'Aria here.'],
+      ['user', 'Nova: A monoid in the category of endofunctors.'],
+      ['user', 'Ana: <@UBOT> Aria is Nova right?'],
+    ]);
+  });
+
+  it('over its rate limit an agent waits: every message is answered, none dropped', async () => {
+    h = await startHarness(t.current.db, { AGENT_RATE_LIMIT_PER_MIN: '2' }, { rateWindowMs: 1500 });
+    await h.createAgent('Aria');
+    const waits: string[] = [];
+    h.pipeline.bus.on('rate.limited', (e) => {
+      waits.push(e.limit);
+    });
+    for (const channelId of ['D1', 'D2', 'D3', 'D4']) await h.send(`hello from ${channelId}`, { channelId });
+    await waitFor('all four replies', () => h?.adapter.replies().length === 4, 15_000);
+    expect(waits.length).toBeGreaterThan(0);
+    expect(waits.every((limit) => limit === 'rate')).toBe(true);
+    expect(new Set(h.adapter.replies().map((r) => r.channelId))).toEqual(new Set(['D1', 'D2', 'D3', 'D4']));
+  });
+
+  it('a worker killed with SIGKILL mid-job leads to exactly one reply', async () => {
+    const h = await startHarness(t.current.db, {}, { role: 'gateway' });
+    harnessRef(h);
+    await h.createAgent('Aria');
+    h.gemini.enqueue({ text: 'too late', delayMs: 60_000 });
+    h.gemini.setDefault({ text: 'answered by the second worker' });
+    const env = {
+      ...process.env,
+      DATABASE_URL: t.current.url,
+      QUEUE_PREFIX: h.prefix,
+      GOOGLE_GENERATIVE_AI_API_KEY: h.gemini.apiKey,
+      GOOGLE_GENERATIVE_AI_BASE_URL: h.gemini.baseURL,
+      LOCK_DURATION_MS: '1500',
+      STALLED_INTERVAL_MS: '500',
+    };
+    const worker = spawn(process.execPath, ['--import', 'tsx', workerScript], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve) => worker.stdout?.once('data', () => resolve()));
+
+    await h.send('hello');
+    await h.gemini.waitForRequests(1, 15_000);
+    worker.kill('SIGKILL');
+    await new Promise((resolve) => worker.once('exit', resolve));
+
+    const rescuer = spawn(process.execPath, ['--import', 'tsx', workerScript], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      await waitFor('the reply', () => h.adapter.replies().length === 1, 20_000);
+      await waitFor('queues drained', async () => {
+        const counts = await h.pipeline.queues.replies.getJobCounts('active', 'waiting', 'delayed');
+        return Object.values(counts).every((n) => n === 0);
+      });
+      expect(h.adapter.replies().map((r) => r.text)).toEqual(['answered by the second worker']);
+      expect(await h.db.message.count({ where: { content: 'answered by the second worker' } })).toBe(1);
+    } finally {
+      rescuer.kill('SIGKILL');
+    }
+  });
+});
+
+function harnessRef(value: Harness) {
+  h = value;
+}
