@@ -8,7 +8,7 @@ import type { AgentBridgeEvents, EventBus } from '../core/events.ts';
 import type { InboundMessage, Platform, PlatformAdapter, TypingTarget } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
 import { agentsInChannel } from '../store/agents.ts';
-import { type ConversationKind, ensureConversation } from '../store/conversations.ts';
+import { ensureConversation } from '../store/conversations.ts';
 import type { Db } from '../store/database.ts';
 import { ensureUser, ensureWorkspace } from '../store/identities.ts';
 import { storeInboundMessage } from '../store/messages.ts';
@@ -19,6 +19,9 @@ import { selectAgent } from './decisions/agent-selection.ts';
 import { replyDebounceKey } from './decisions/debounce.ts';
 import { pausedNoticeText, shouldSendPausedNotice } from './decisions/paused-notice.ts';
 import { decideReply } from './decisions/reply-decision.ts';
+import { conversationKind, isOwnPost, replyThread, SELF, typingTarget } from './inbound-mapping.ts';
+import { candidatesFor, recentTurns } from './lookups.ts';
+import { applyMessageChange, type MessageChange } from './message-changes.ts';
 import { chooseAgentHelp, NO_AGENT_IN_CHANNEL_HELP, NO_AGENTS_HELP } from './notices.ts';
 import { scheduleReply } from './schedule.ts';
 import type { TypingManager } from './typing.ts';
@@ -44,6 +47,9 @@ export interface OrchestratorDeps {
   /** Redis key namespace of the dedupe markers. */
   dedupePrefix?: string;
 }
+
+export { replyThread } from './inbound-mapping.ts';
+export type { MessageChange } from './message-changes.ts';
 
 export type InboundOutcome =
   | { status: 'duplicate' }
@@ -103,7 +109,7 @@ export function createOrchestrator(deps: OrchestratorDeps) {
       storedAt: stored.message.createdAt,
     });
 
-    const agents = await candidatesFor(workspace.id);
+    const agents = await candidatesFor(db, workspace.id);
     const joined = message.isDirect ? [] : await agentsInChannel(db, message.platform, message.channelId);
     const addressing = resolveAddressing(message, bot.userId, agents);
     const decision = decideReply({
@@ -112,7 +118,7 @@ export function createOrchestrator(deps: OrchestratorDeps) {
       bot,
       addressing,
       joinedAgentCount: joined.length,
-      recentTurns: await recentTurns(conversation.id),
+      recentTurns: await recentTurns(db, conversation.id, settings.maxAgentHops + 1),
       maxAgentHops: settings.maxAgentHops,
     });
     const ref = { platform: message.platform, conversationId: conversation.id, messageId };
@@ -204,7 +210,7 @@ export function createOrchestrator(deps: OrchestratorDeps) {
     const { conversation } = reply;
     const platform = conversation.platform as Platform;
     const isDirect = conversation.kind === 'dm';
-    const agents = await candidatesFor(conversation.workspaceId);
+    const agents = await candidatesFor(db, conversation.workspaceId);
     // An agent speaks through the bot, so its reply reads as if the bot were mentioned:
     // `Nova, what do you think?` addresses Nova as it would after `@bot`.
     const addressing = resolveAddressing(
@@ -219,7 +225,7 @@ export function createOrchestrator(deps: OrchestratorDeps) {
       bot: { userId: '' },
       addressing,
       joinedAgentCount: 0,
-      recentTurns: await recentTurns(conversation.id),
+      recentTurns: await recentTurns(db, conversation.id, settings.maxAgentHops + 1),
       maxAgentHops: settings.maxAgentHops,
     });
     const ref = { platform, conversationId: conversation.id, messageId: reply.id };
@@ -253,35 +259,6 @@ export function createOrchestrator(deps: OrchestratorDeps) {
       workspaceId: conversation.workspace.externalId,
       ...(reply.platformMessageId && { triggerPlatformMessageId: reply.platformMessageId }),
     });
-  }
-
-  async function candidatesFor(workspaceId: string): Promise<AgentCandidate[]> {
-    return db.agent.findMany({
-      where: { workspaceId, isActive: true },
-      select: {
-        id: true,
-        name: true,
-        status: true,
-        isActive: true,
-        role: true,
-        backstory: true,
-        goal: true,
-        lastResponseAt: true,
-      },
-    }) as Promise<AgentCandidate[]>;
-  }
-
-  async function recentTurns(conversationId: string) {
-    const rows = await db.message.findMany({
-      where: { conversationId, isActive: true },
-      orderBy: { id: 'desc' },
-      take: settings.maxAgentHops + 1,
-      select: { agentId: true, author: { select: { isBot: true } } },
-    });
-    return rows.reverse().map((row) => ({
-      isBot: row.agentId !== null || row.author?.isBot === true,
-      ...(row.agentId && { agentId: row.agentId }),
-    }));
   }
 
   async function maybePausedNotice(message: InboundMessage, conversationId: string, agent: AgentCandidate) {
@@ -332,41 +309,11 @@ export function createOrchestrator(deps: OrchestratorDeps) {
     }
   }
 
-  return { handleInbound, handleAgentReply };
+  return {
+    handleInbound,
+    handleAgentReply,
+    handleChange: (change: MessageChange) => applyMessageChange(db, change),
+  };
 }
 
 export type Orchestrator = ReturnType<typeof createOrchestrator>;
-
-const SELF = '\u0000agent-bridge';
-
-function isOwnPost(message: InboundMessage, bot: { userId: string; botId?: string }): boolean {
-  // Our agents' replies are stored when they are generated; their platform echo adds nothing.
-  if (message.author.agentId) return true;
-  if (bot.userId && message.author.id === bot.userId) return true;
-  return Boolean(bot.botId && message.author.botId === bot.botId);
-}
-
-/** A DM thread stays `dm`: delivery must know it is private. */
-function conversationKind(message: InboundMessage): ConversationKind {
-  if (message.isDirect) return 'dm';
-  return message.threadId ? 'thread' : 'channel';
-}
-
-/** Channel replies go in the thread of the addressing message (or the thread it was in). */
-export function replyThread(
-  message: Pick<InboundMessage, 'isDirect' | 'threadId' | 'platformMessageId' | 'platform'>,
-) {
-  if (message.threadId) return message.threadId;
-  return message.isDirect || message.platform !== 'slack' ? undefined : message.platformMessageId;
-}
-
-function typingTarget(message: InboundMessage): TypingTarget {
-  const threadId = replyThread(message);
-  return {
-    channelId: message.channelId,
-    ...(threadId && { threadId }),
-    isDirect: message.isDirect,
-    workspaceId: message.workspaceId,
-    triggerPlatformMessageId: message.platformMessageId,
-  };
-}

@@ -167,6 +167,30 @@ describe('reply pipeline', () => {
     expect(await h.send('Nova, hi')).toMatchObject({ status: 'scheduled' });
   });
 
+  it('edits and deletions follow into the stored conversation the model sees', async () => {
+    const h = await harness();
+    await h.createAgent('Aria');
+    h.gemini.setDefault({ text: 'ok' });
+    await h.send('my number is 41', { platformMessageId: 'm1' });
+    await waitFor('the first reply', () => h.adapter.replies().length === 1);
+    const change = {
+      platform: 'slack' as const,
+      workspaceId: `T${h.prefix}`,
+      channelId: 'D1',
+      platformMessageId: 'm1',
+    };
+    expect(
+      await h.pipeline.orchestrator.handleChange({ ...change, kind: 'edit', text: 'my number is 42' }),
+    ).toEqual({ updated: 1 });
+    await h.send('secret: swordfish', { platformMessageId: 'm2' });
+    await waitFor('the second reply', () => h.adapter.replies().length === 2);
+    await h.pipeline.orchestrator.handleChange({ ...change, platformMessageId: 'm2', kind: 'delete' });
+    await h.send('what did I say?', { platformMessageId: 'm3' });
+    await waitFor('the third reply', () => h.adapter.replies().length === 3);
+    const seen = h.gemini.requests[2]?.body.contents.map((c) => c.parts[0]?.text);
+    expect(seen).toEqual(['my number is 42', 'ok', 'ok', 'what did I say?']);
+  });
+
   it('a delivery outage is retried without a second model call', async () => {
     const h = await harness();
     await h.createAgent('Aria');

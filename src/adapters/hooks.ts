@@ -1,0 +1,22 @@
+/**
+ * What a platform adapter may ask of the rest of the service. app.ts binds these to the
+ * orchestrator and the command core, so adapters never import either (and stay translators).
+ */
+import type { AgentCommand, CommandContext, CommandReply, ParsedCommand } from '../commands/command.ts';
+import type { InboundMessage, Platform } from '../core/types.ts';
+import type { Logger } from '../logger.ts';
+import type { InboundOutcome, MessageChange } from '../orchestrator/orchestrator.ts';
+
+export interface AdapterHooks {
+  /** Stores, decides and schedules; resolves once the message is safely stored (ack after this). */
+  onInbound(message: InboundMessage): Promise<InboundOutcome>;
+  /** An edit or deletion of a platform message. */
+  onChange(change: MessageChange): Promise<unknown>;
+  /** Runs an `/agent` command (already parsed or built from typed options). */
+  onCommand(context: CommandContext, command: AgentCommand): Promise<CommandReply>;
+  /** Parses the text form `verb name key=value …` (Slack, CLI); never throws. */
+  parseCommand(text: string): ParsedCommand;
+  /** Live agents of a workspace, for addressing by name, autocomplete and suggested prompts. */
+  listAgents(platform: Platform, workspaceExternalId: string): Promise<Array<{ id: string; name: string; role: string }>>;
+  logger: Logger;
+}

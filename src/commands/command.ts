@@ -1,0 +1,64 @@
+/**
+ * The `/agent` command's shared shapes: every platform turns its input into an AgentCommand, runs
+ * it through one set of handlers, and renders the CommandReply natively (Slack Block Kit, Discord
+ * embed, CLI text). Platform adapters depend on these types only.
+ */
+import type { Platform } from '../core/types.ts';
+
+export const AGENT_VERBS = [
+  'create',
+  'list',
+  'show',
+  'edit',
+  'delete',
+  'join',
+  'leave',
+  'pause',
+  'resume',
+  'use',
+  'help',
+] as const;
+export type AgentVerb = (typeof AGENT_VERBS)[number];
+
+/** The settable fields, named as users type them (`role=…`, Discord option `role`). */
+export const AGENT_FIELDS = ['role', 'goal', 'backstory', 'prompt', 'model', 'avatar'] as const;
+export type AgentField = (typeof AGENT_FIELDS)[number];
+export type AgentFieldValues = Partial<Record<AgentField, string>>;
+
+export type AgentCommand =
+  | { verb: 'help' }
+  | { verb: 'list' }
+  | { verb: 'create'; name: string; fields: AgentFieldValues }
+  | { verb: 'edit'; name: string; fields: AgentFieldValues }
+  | { verb: 'show' | 'delete' | 'join' | 'leave' | 'pause' | 'resume' | 'use'; name: string };
+
+/** Where and by whom the command was given. */
+export interface CommandContext {
+  platform: Platform;
+  /** Slack team id, Discord guild id (`@dm` in a Discord DM), `local` for the shell/CLI. */
+  workspaceExternalId: string;
+  workspaceName?: string;
+  /** The channel the command was typed in (join/leave/use act on it). */
+  channelId?: string;
+  isDirect: boolean;
+  actor: {
+    platformUserId: string;
+    displayName: string;
+    /** The platform says this user administers the workspace (Slack admin/owner, Discord Manage Server). */
+    isPlatformAdmin: boolean;
+  };
+}
+
+/** What the handlers answer; each platform renders it its own way. */
+export interface CommandReply {
+  ok: boolean;
+  /** One short line: the headline (e.g. "Created Aria.", "Only Ana or an admin can edit Aria."). */
+  text: string;
+  /** Optional detail sections (show/list), rendered as fields or lines. */
+  title?: string;
+  fields?: Array<{ label: string; value: string }>;
+  /** Optional list rows (list): one per agent. */
+  rows?: Array<{ name: string; status: string; model: string; channels: string; role: string }>;
+}
+
+export type ParsedCommand = { ok: true; command: AgentCommand } | { ok: false; error: string };

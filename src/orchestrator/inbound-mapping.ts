@@ -1,0 +1,38 @@
+/** Pure mappings from an inbound message to where it lives and where its reply goes. */
+import type { InboundMessage, TypingTarget } from '../core/types.ts';
+import type { ConversationKind } from '../store/conversations.ts';
+
+/** The bot's own id when an agent's reply is read as a message: it always "mentions" the bot. */
+export const SELF = '\u0000agent-bridge';
+
+export function isOwnPost(message: InboundMessage, bot: { userId: string; botId?: string }): boolean {
+  // Our agents' replies are stored when they are generated; their platform echo adds nothing.
+  if (message.author.agentId) return true;
+  if (bot.userId && message.author.id === bot.userId) return true;
+  return Boolean(bot.botId && message.author.botId === bot.botId);
+}
+
+/** A DM thread stays `dm`: delivery must know it is private. */
+export function conversationKind(message: Pick<InboundMessage, 'isDirect' | 'threadId'>): ConversationKind {
+  if (message.isDirect) return 'dm';
+  return message.threadId ? 'thread' : 'channel';
+}
+
+/** Channel replies go in the thread of the addressing message (or the thread it was in). */
+export function replyThread(
+  message: Pick<InboundMessage, 'isDirect' | 'threadId' | 'platformMessageId' | 'platform'>,
+): string | undefined {
+  if (message.threadId) return message.threadId;
+  return message.isDirect || message.platform !== 'slack' ? undefined : message.platformMessageId;
+}
+
+export function typingTarget(message: InboundMessage): TypingTarget {
+  const threadId = replyThread(message);
+  return {
+    channelId: message.channelId,
+    ...(threadId && { threadId }),
+    isDirect: message.isDirect,
+    workspaceId: message.workspaceId,
+    triggerPlatformMessageId: message.platformMessageId,
+  };
+}
