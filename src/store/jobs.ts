@@ -137,11 +137,7 @@ export async function storeReply(db: Db, record: ReplyRecord) {
       where: { id: record.agentId },
       data: { totalResponses: { increment: 1 }, lastResponseAt: now },
     });
-    await tx.agentConversationContext.upsert({
-      where: { agentId_conversationId: { agentId: record.agentId, conversationId: record.conversationId } },
-      create: { agentId: record.agentId, conversationId: record.conversationId, lastMessageId: reply.id },
-      update: { lastMessageId: reply.id },
-    });
+    await advanceReadPosition(tx, record.agentId, record.conversationId, reply.id);
     return reply;
   });
 }
@@ -179,11 +175,7 @@ export async function storeFailure(db: Db, record: FailureRecord) {
         replyMessageId: notice.id,
       },
     });
-    await tx.agentConversationContext.upsert({
-      where: { agentId_conversationId: { agentId: record.agentId, conversationId: record.conversationId } },
-      create: { agentId: record.agentId, conversationId: record.conversationId, lastMessageId: notice.id },
-      update: { lastMessageId: notice.id },
-    });
+    await advanceReadPosition(tx, record.agentId, record.conversationId, notice.id);
     return notice;
   });
 }
@@ -193,6 +185,15 @@ export function recordAttemptFailure(db: DbOrTx, jobId: string, attempts: number
   return db.job.update({
     where: { id: jobId },
     data: { status: 'queued', attempts, error: reason.slice(0, 2000) },
+  });
+}
+
+/** The agent has answered everything up to `messageId` in this conversation. */
+function advanceReadPosition(tx: DbOrTx, agentId: string, conversationId: string, messageId: number) {
+  return tx.agentConversationContext.upsert({
+    where: { agentId_conversationId: { agentId, conversationId } },
+    create: { agentId, conversationId, lastMessageId: messageId },
+    update: { lastMessageId: messageId },
   });
 }
 
