@@ -57,8 +57,20 @@ export interface CommandReply {
   /** Optional detail sections (show/list), rendered as fields or lines. */
   title?: string;
   fields?: Array<{ label: string; value: string }>;
-  /** Optional list rows (list): one per agent. */
-  rows?: Array<{ name: string; status: string; model: string; channels: string; role: string }>;
+  /**
+   * Optional list rows (list): one per agent. `channels` is the raw platform channel ids joined by
+   * `, ` ('' when none); `channelIds` holds the same ids for renderers that link them (`<#C123>`).
+   */
+  rows?: Array<{
+    name: string;
+    status: string;
+    model: string;
+    channels: string;
+    role: string;
+    channelIds?: string[];
+  }>;
+  /** show: the raw ids of the channels the agent joined (also in the `Channels` field, joined by `, `). */
+  channelIds?: string[];
 }
 
 export type ParsedCommand = { ok: true; command: AgentCommand } | { ok: false; error: string };

@@ -1,0 +1,58 @@
+/** The verbs about where an agent answers: join and leave this channel, use in this DM. Anyone may. */
+import { audit, joinChannel, leaveChannel } from '../store/agents.ts';
+import { ensureConversation, setActiveAgent } from '../store/conversations.ts';
+import type { CommandReply } from './command.ts';
+import { excerpt } from './fields.ts';
+import { actorOf, failed, findAgent, type Session, succeeded } from './session.ts';
+import { usage } from './usage.ts';
+
+export async function joinVerb(s: Session, name: string, join: boolean): Promise<CommandReply> {
+  const verb = join ? 'join' : 'leave';
+  const { channelId } = s.ctx;
+  if (s.ctx.isDirect || !channelId) {
+    const where = join ? 'where it should answer' : 'it should leave';
+    return failed(
+      `Agents ${verb} channels, not DMs: type ${usage(verb, s.ctx.platform, excerpt(name))} in the channel ${where}.`,
+    );
+  }
+  const found = await findAgent(s, name);
+  if (!found.agent) return found.reply;
+  const { agent } = found;
+  const actor = await actorOf(s);
+  if (join) {
+    const { joined } = await joinChannel(s.db, agent.id, s.ctx.platform, channelId, actor);
+    return succeeded(
+      joined
+        ? `${agent.name} joined this channel: mention the bot with ${agent.name}'s name to talk to it.`
+        : `${agent.name} is already in this channel.`,
+    );
+  }
+  const { left } = await leaveChannel(s.db, agent.id, channelId, actor);
+  return succeeded(left ? `${agent.name} left this channel.` : `${agent.name} is not in this channel.`);
+}
+
+export async function useVerb(s: Session, name: string): Promise<CommandReply> {
+  const { channelId } = s.ctx;
+  if (!s.ctx.isDirect || !channelId) {
+    return failed(
+      `/agent use picks who answers in a DM with the bot: in a channel, address the agent by name (@bot ${excerpt(name)} …).`,
+    );
+  }
+  const found = await findAgent(s, name);
+  if (!found.agent) return found.reply;
+  const { agent } = found;
+  const key = { platform: s.ctx.platform, workspaceId: s.workspaceId, channelId };
+  const conversation = await ensureConversation(s.db, key, 'dm');
+  const paused =
+    agent.status === 'inactive'
+      ? ` It is paused: ${usage('resume', s.ctx.platform, agent.name)} to wake it.`
+      : '';
+  if (conversation.activeAgentId === agent.id)
+    return succeeded(`${agent.name} already answers in this DM.${paused}`);
+  const actor = await actorOf(s);
+  await s.db.$transaction(async (tx) => {
+    await setActiveAgent(tx, conversation.id, agent.id);
+    await audit(tx, agent.id, actor, 'use', { conversationId: conversation.id, channelId });
+  });
+  return succeeded(`${agent.name} answers in this DM now.${paused}`);
+}
