@@ -74,7 +74,8 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       platform,
       conversationId: conversation.id,
       agentId: reply.agent.id,
-      jobId: job.id as string,
+      // The reply job's id, like every other event about this reply.
+      jobId: job.data.replyJobId ?? (job.id as string),
       replyMessageId: reply.id,
       platformMessageId,
       deliveredAt,

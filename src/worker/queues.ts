@@ -19,7 +19,7 @@ export interface ReplyJobData {
 
 export type DeliveryJobData =
   /** Post a stored reply (or the stored FAILURE_MESSAGE). */
-  | { replyMessageId: number; receivedAt?: number }
+  | { replyMessageId: number; receivedAt?: number; replyJobId?: string }
   /** The reply job ended without a reply (agent deleted or paused meanwhile): clear the typing signal. */
   | { cancel: { conversationId: string; agentId: string } };
 

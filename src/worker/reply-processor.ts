@@ -64,10 +64,10 @@ export class RetryableReplyError extends Error {
 export function createReplyProcessor(deps: ReplyProcessorDeps) {
   const { db, bus, settings, logger } = deps;
 
-  async function enqueueDelivery(replyMessageId: number, receivedAt: number) {
+  async function enqueueDelivery(replyMessageId: number, receivedAt: number, replyJobId: string) {
     await deps.queues.deliveries.add(
       'deliver',
-      { replyMessageId, receivedAt },
+      { replyMessageId, receivedAt, replyJobId },
       {
         jobId: deliveryJobId(replyMessageId),
         attempts: settings.deliveryAttempts ?? 6,
@@ -86,7 +86,7 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
 
     const previous = await findJobByQueueId(db, queueJobId);
     if (previous?.replyMessageId && (previous.status === 'completed' || previous.status === 'failed')) {
-      await enqueueDelivery(previous.replyMessageId, receivedAt);
+      await enqueueDelivery(previous.replyMessageId, receivedAt, queueJobId);
       return { replyMessageId: previous.replyMessageId, resumed: true };
     }
 
@@ -176,7 +176,7 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
         ...(result.usage.inputTokens !== undefined && { inputTokens: result.usage.inputTokens }),
         ...(result.usage.outputTokens !== undefined && { outputTokens: result.usage.outputTokens }),
       });
-      await enqueueDelivery(reply.id, receivedAt);
+      await enqueueDelivery(reply.id, receivedAt, queueJobId);
       return { replyMessageId: reply.id };
     } catch (error) {
       const fatal = isModelCallError(error) ? error.kind === 'fatal' : false;
@@ -202,7 +202,7 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
         attempts: attempt,
         failureText: settings.failureMessage,
       });
-      await enqueueDelivery(notice.id, receivedAt);
+      await enqueueDelivery(notice.id, receivedAt, queueJobId);
       throw new UnrecoverableError(reason);
     } finally {
       await adjustAgentLoad(db, agentId, -1);

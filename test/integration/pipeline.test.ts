@@ -27,6 +27,10 @@ describe('reply pipeline', () => {
     const h = await harness();
     const aria = await h.createAgent('Aria', { role: 'TypeScript mentor' });
     h.gemini.enqueue({ text: 'Hi Ana, how can I help?' });
+    const responded: string[] = [];
+    h.pipeline.bus.on('agent.responded', (e) => {
+      responded.push(e.jobId);
+    });
 
     const outcome = await h.send('hello there');
     expect(outcome).toMatchObject({ status: 'scheduled', agentId: aria.id });
@@ -48,6 +52,7 @@ describe('reply pipeline', () => {
     expect(stored.deliveredAt).not.toBeNull();
     const job = await h.db.job.findFirstOrThrow({ where: { agentId: aria.id } });
     expect(job).toMatchObject({ status: 'completed', attempts: 1, replyMessageId: stored.id });
+    expect(responded).toEqual([job.queueJobId]);
     expect(await h.db.messageJob.count({ where: { jobId: job.id, status: 'completed' } })).toBe(1);
     const llm = await h.db.llmMessage.findMany({ where: { jobId: job.id }, orderBy: { id: 'asc' } });
     expect(llm.map((m) => m.role)).toEqual(['system', 'user', 'assistant']);
