@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { databaseTarget } from './database-url.ts';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const prismaCli = createRequire(import.meta.url).resolve('prisma/build/index.js');
@@ -19,12 +20,15 @@ export interface MigrationResult {
 export class MigrationError extends Error {}
 
 export function migrateDatabase(databaseUrl: string, timeoutMs = 120_000): Promise<MigrationResult> {
+  // The CLI runs in the project folder: a relative SQLite path must mean the caller's folder.
+  const target = databaseTarget(databaseUrl);
+  const url = target.provider === 'sqlite' ? `file:${target.file}` : databaseUrl;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [prismaCli, 'migrate', 'deploy'], {
       cwd: projectRoot,
       env: {
         ...process.env,
-        DATABASE_URL: databaseUrl,
+        DATABASE_URL: url,
         PRISMA_HIDE_UPDATE_MESSAGE: '1',
         CHECKPOINT_DISABLE: '1',
         NO_COLOR: '1',

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -49,7 +50,13 @@ describe('agent-bridge start', () => {
     const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toMatch(/agent_bridge_queue_jobs\{queue="replies",state="waiting"\} 0/);
-    expect(existsSync(join(app.cwd, 'data', 'agent-bridge.db'))).toBe(true);
+    // Migrated in the folder start ran from, not the project's.
+    const db = new Database(join(app.cwd, 'data', 'agent-bridge.db'), { readonly: true });
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
+      name: string;
+    }[];
+    db.close();
+    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['agents', 'messages', 'jobs']));
     expect(app.output()).toContain('SLACK_BOT_TOKEN');
     expect(app.output()).toContain('DISCORD_BOT_TOKEN');
 
