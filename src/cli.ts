@@ -6,13 +6,14 @@ import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { osUserName, runChat } from './adapters/shell/chat.ts';
 import { type Role, StartupError, startApp } from './app.ts';
-import { parseAgentCreate, parseWorkspaceRef } from './commands/agent-args.ts';
+import { parseWorkspaceRef } from './commands/agent-args.ts';
+import { argvToCommandText } from './commands/argv.ts';
+import { runAgentCommand } from './commands/handlers.ts';
+import { parseAgentCommand } from './commands/parse.ts';
+import { renderReplyAsText } from './commands/render-text.ts';
 import { type Config, ConfigError, configSecrets, loadConfig } from './config.ts';
-import { effectiveSystemPrompt } from './core/system-prompt.ts';
 import { createLogger, type Logger } from './logger.ts';
-import * as agentStore from './store/agents.ts';
-import { type Db, openDatabase } from './store/database.ts';
-import { ensureWorkspace } from './store/identities.ts';
+import { openDatabase } from './store/database.ts';
 import { MigrationError, migrateDatabase } from './store/migrate.ts';
 
 const roles: Role[] = ['gateway', 'worker', 'all'];
@@ -105,7 +106,7 @@ function waitForShutdownSignal(logger: Logger): Promise<void> {
 
 /** Known failures print their one-line message; anything else is a bug and keeps its stack. */
 function fail(error: unknown): never {
-  const known = [ConfigError, StartupError, MigrationError, UsageError, agentStore.AgentNameTakenError];
+  const known = [ConfigError, StartupError, MigrationError, UsageError];
   if (error instanceof Error && known.some((type) => error instanceof type)) {
     console.error(`agent-bridge: ${error.message}`);
     process.exit(error instanceof ConfigError ? 2 : 1);
@@ -117,132 +118,50 @@ function fail(error: unknown): never {
 /** Input the user can fix: one line, exit 1. */
 class UsageError extends Error {}
 
-const CREATE_HINT = 'agent-bridge agents create NAME role="..."';
-const WORKSPACE_OPTION = [
-  '--workspace <platform:id>',
-  'whose agents: shell:local, a Slack team (slack:T123) or a Discord guild (discord:456)',
-  'shell:local',
-] as const;
-
-interface AgentStore {
-  db: Db;
-  config: Config;
-  workspaceId: string;
-  label: string;
-}
-
-/** Agent management needs only the database (migrated first): no Redis, no platforms. */
-async function withAgentStore(workspace: string, run: (store: AgentStore) => Promise<void>): Promise<void> {
-  const ref = parseWorkspaceRef(workspace);
-  if (!ref.ok) throw new UsageError(ref.error);
-  const { config } = setup();
-  await migrateDatabase(config.databaseUrl);
-  const database = await openDatabase(config.databaseUrl);
-  try {
-    const { db } = database;
-    const { platform, externalId } = ref.value;
-    const { id } = await ensureWorkspace(db, platform, externalId);
-    await run({ db, config, workspaceId: id, label: `${platform}:${externalId}` });
-  } finally {
-    await database.close();
-  }
-}
-
-async function findAgentOrFail(store: AgentStore, name: string) {
-  const agent = await agentStore.findAgentByName(store.db, store.workspaceId, name);
-  if (agent?.isActive) return agent;
-  const names = (await agentStore.listAgents(store.db, store.workspaceId)).map((a) => a.name);
-  throw new UsageError(`no agent named ${name} in ${store.label}. Agents: ${names.join(', ') || '(none)'}`);
-}
-
-function modelOf(modelConfig: unknown, config: Config): string {
-  const model = (modelConfig as { model?: unknown } | null)?.model;
-  return typeof model === 'string' ? model : `${config.defaultModel} (default)`;
-}
-
-const cliActor = (): agentStore.Actor => ({ label: `cli:${osUserName('unknown')}` });
-
+/**
+ * `agents <verb> [name] [key=value …]`: the same command core as `/agent` in Slack and Discord,
+ * answered in plain text. It needs only the database (migrated first): no Redis, no platforms.
+ * The operator at the command line is an admin of the workspace they name.
+ */
 function addAgentCommands(program: Command): void {
-  const agents = program.command('agents').description('manage agents from the command line (database only)');
-
-  agents
-    .command('create <name> [settings...]')
-    .description('create an agent; settings: role=… goal=… backstory=… prompt=… model=… avatar=…')
-    .option(...WORKSPACE_OPTION)
-    .action(async (name: string, settings: string[], options: { workspace: string }) => {
-      const parsed = parseAgentCreate([name, ...settings]);
+  program
+    .command('agents')
+    .description(
+      'manage agents like /agent does: create|list|show|edit|delete|join|leave|pause|resume|use|help',
+    )
+    .argument('[words...]', 'e.g. create Aria role="Friendly TypeScript mentor"')
+    .option(
+      '--workspace <platform:id>',
+      'whose agents: shell:local, a Slack team (slack:T123) or a Discord guild (discord:456)',
+      'shell:local',
+    )
+    .option('--channel <id>', 'the channel join/leave act on')
+    .action(async (words: string[], options: { workspace: string; channel?: string }) => {
+      const ref = parseWorkspaceRef(options.workspace);
+      if (!ref.ok) throw new UsageError(ref.error);
+      const parsed = parseAgentCommand(argvToCommandText(words));
       if (!parsed.ok) throw new UsageError(parsed.error);
-      await withAgentStore(options.workspace, async (store) => {
-        const agent = await agentStore.createAgent(
-          store.db,
-          { workspaceId: store.workspaceId, name: parsed.value.name, ...parsed.value.settings },
-          cliActor(),
+      const { config } = setup();
+      await migrateDatabase(config.databaseUrl);
+      const database = await openDatabase(config.databaseUrl);
+      try {
+        const operator = osUserName('operator');
+        const reply = await runAgentCommand(
+          { db: database.db, config },
+          {
+            platform: ref.value.platform,
+            workspaceExternalId: ref.value.externalId,
+            ...(options.channel && { channelId: options.channel }),
+            isDirect: false,
+            actor: { platformUserId: `cli:${operator}`, displayName: operator, isPlatformAdmin: true },
+          },
+          parsed.command,
         );
-        const model = modelOf(agent.modelConfig, store.config);
-        const next = store.label === 'shell:local' ? ` Try it: agent-bridge chat --agent ${agent.name}` : '';
-        console.log(`Created ${agent.name} in ${store.label} (model ${model}).${next}`);
-      });
-    });
-
-  agents
-    .command('list')
-    .description('list the agents of a workspace')
-    .option(...WORKSPACE_OPTION)
-    .action(async (options: { workspace: string }) => {
-      await withAgentStore(options.workspace, async (store) => {
-        const rows = await agentStore.listAgents(store.db, store.workspaceId);
-        if (rows.length === 0) console.log(`No agents in ${store.label}. Create one with: ${CREATE_HINT}`);
-        const width = Math.max(0, ...rows.map((a) => a.name.length));
-        for (const a of rows) {
-          const model = modelOf(a.modelConfig, store.config);
-          console.log(`${a.name.padEnd(width)}  ${a.role || '-'}  [${model}, ${statusOf(a.status)}]`);
-        }
-      });
-    });
-
-  agents
-    .command('show <name>')
-    .description("an agent's settings, effective system prompt, creator and channels")
-    .option(...WORKSPACE_OPTION)
-    .action(async (name: string, options: { workspace: string }) => {
-      await withAgentStore(options.workspace, async (store) => {
-        const agent = await findAgentOrFail(store, name);
-        const trail = await agentStore.auditTrail(store.db, agent.id);
-        const creator = trail.find((entry) => entry.action === 'create')?.actorLabel ?? 'unknown';
-        const channels = await store.db.channelAgent.findMany({ where: { agentId: agent.id } });
-        const fields: Array<[string, string]> = [
-          ['workspace', store.label],
-          ['role', agent.role || '-'],
-          ['goal', agent.goal || '-'],
-          ['backstory', agent.backstory || '-'],
-          ['prompt', agent.systemPrompt ?? '(generated from role, goal and backstory)'],
-          ['model', modelOf(agent.modelConfig, store.config)],
-          ['avatar', agent.avatarUrl ?? '-'],
-          ['status', statusOf(agent.status)],
-          ['created', `${agent.createdAt.toISOString()} by ${creator}`],
-          ['channels', channels.map((c) => `${c.platform}:${c.channelId}`).join(', ') || '-'],
-          ['replies', String(agent.totalResponses)],
-        ];
-        console.log(agent.name);
-        for (const [label, value] of fields) console.log(`  ${`${label}:`.padEnd(11)}${indent(value, 13)}`);
-        console.log('System prompt:');
-        console.log(`  ${indent(effectiveSystemPrompt(agent), 2)}`);
-      });
-    });
-
-  agents
-    .command('delete <name>')
-    .description('delete an agent (its messages are kept; the name becomes free)')
-    .option(...WORKSPACE_OPTION)
-    .action(async (name: string, options: { workspace: string }) => {
-      await withAgentStore(options.workspace, async (store) => {
-        const agent = await findAgentOrFail(store, name);
-        await agentStore.deleteAgent(store.db, agent.id, cliActor());
-        console.log(`Deleted ${agent.name} from ${store.label} (its messages are kept).`);
-      });
+        const text = renderReplyAsText(reply);
+        if (!reply.ok) throw new UsageError(text);
+        console.log(text);
+      } finally {
+        await database.close();
+      }
     });
 }
-
-const statusOf = (status: string) => (status === 'inactive' ? 'paused' : status);
-
-const indent = (text: string, by: number) => text.split('\n').join(`\n${' '.repeat(by)}`);

@@ -17,6 +17,9 @@ export interface AdapterHooks {
   /** Parses the text form `verb name key=value …` (Slack, CLI); never throws. */
   parseCommand(text: string): ParsedCommand;
   /** Live agents of a workspace, for addressing by name, autocomplete and suggested prompts. */
-  listAgents(platform: Platform, workspaceExternalId: string): Promise<Array<{ id: string; name: string; role: string }>>;
+  listAgents(
+    platform: Platform,
+    workspaceExternalId: string,
+  ): Promise<Array<{ id: string; name: string; role: string }>>;
   logger: Logger;
 }

@@ -91,9 +91,11 @@ describe('agent-bridge agents + chat', () => {
       cliRun(['agents', 'create', 'Nova', 'colour=blue']),
     ]);
     expect(twice.code, output(twice)).toBe(1);
-    expect(lines(twice.stderr)).toEqual([expect.stringMatching(/already exists.*Pick another name/)]);
+    expect(lines(twice.stderr)).toEqual([
+      expect.stringMatching(/already an agent named Aria here.*pick another name/),
+    ]);
     expect(badKey.code, output(badKey)).toBe(1);
-    expect(lines(badKey.stderr)).toEqual([expect.stringMatching(/unknown key "colour": use role, goal/)]);
+    expect(lines(badKey.stderr)).toEqual([expect.stringMatching(/Unknown key "colour": use role, goal/)]);
   });
 
   it('a piped line gets the agent reply on stdout, nothing else, and exits 0', {
@@ -131,10 +133,10 @@ describe('agent-bridge agents + chat', () => {
   it('agents list and agents show (case-insensitive)', { timeout: SLOW }, async () => {
     const [list, show] = await Promise.all([cliRun(['agents', 'list']), cliRun(['agents', 'show', 'aria'])]);
     expect(list.code, output(list)).toBe(0);
-    expect(list.stdout).toMatch(/^Aria\s+Friendly TypeScript mentor/m);
+    expect(list.stdout).toMatch(/^\s*Aria\s+active\s+.*Friendly TypeScript mentor$/m);
     expect(show.code, output(show)).toBe(0);
-    expect(show.stdout).toMatch(/role:\s+Friendly TypeScript mentor/);
-    expect(show.stdout).toMatch(/created:\s+\S+ by cli:/);
+    expect(show.stdout).toMatch(/Role:\s+Friendly TypeScript mentor/);
+    expect(show.stdout).toMatch(/Created by \S+ on \d{4}-\d{2}-\d{2}/);
     expect(show.stdout).toContain('You are Aria, Friendly TypeScript mentor.');
   });
 
@@ -170,7 +172,7 @@ describe('agent-bridge agents + chat', () => {
       cliRun(['agents', 'list', '--workspace', 'slack:T0123']),
       cliRun(['agents', 'list']),
     ]);
-    expect(slack.stdout).toMatch(/^Scout\s/m);
+    expect(slack.stdout).toMatch(/^\s*Scout\s/m);
     expect(shell.stdout).not.toContain('Scout');
   });
 });

@@ -3,9 +3,7 @@ import {
   type AgentSettings,
   type AgentValues,
   agentSettingsFrom,
-  parseAgentCreate,
   parseAgentName,
-  parseAgentValues,
   parseWorkspaceRef,
 } from '../../src/commands/agent-args.ts';
 
@@ -29,35 +27,6 @@ describe('parseAgentName', () => {
     ['Agent-Bridge', /reserved/],
   ])('rejects %j', (raw, error) => {
     const result = parseAgentName(raw);
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error).toMatch(error);
-  });
-});
-
-describe('parseAgentValues', () => {
-  it.each<[string[], AgentValues]>([
-    [[], {}],
-    [['role=Friendly TypeScript mentor'], { role: 'Friendly TypeScript mentor' }],
-    [['ROLE=x', 'Goal=y'], { role: 'x', goal: 'y' }],
-    [['prompt=a=b'], { prompt: 'a=b' }],
-    [['role="quoted by hand"'], { role: 'quoted by hand' }],
-    [["role='single'"], { role: 'single' }],
-    [['role=“smart”'], { role: 'smart' }],
-    [['role="unbalanced'], { role: '"unbalanced' }],
-    [['avatar='], { avatar: '' }],
-    [['backstory=  padded  '], { backstory: 'padded' }],
-  ])('%j', (args, values) => {
-    expect(parseAgentValues(args)).toEqual({ ok: true, value: values });
-  });
-
-  it.each<[string[], RegExp]>([
-    [['colour=blue'], /unknown key "colour": use role, goal, backstory, prompt, model or avatar/],
-    [['Friendly'], /"Friendly" is not key=value: write e\.g\. role="/],
-    [['=x'], /not key=value/],
-    [['role=a', 'role=b'], /role is given twice/],
-    [['role=a', 'Role=b'], /role is given twice/],
-  ])('rejects %j', (args, error) => {
-    const result = parseAgentValues(args);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error).toMatch(error);
   });
@@ -90,29 +59,6 @@ describe('agentSettingsFrom', () => {
     [{ role: 'x'.repeat(201) }, /role is too long: at most 200/],
   ])('rejects %j', (values, error) => {
     const result = agentSettingsFrom(values);
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error).toMatch(error);
-  });
-});
-
-describe('parseAgentCreate', () => {
-  it('takes the name, then the settings', () => {
-    expect(parseAgentCreate(['Aria', 'role=Friendly TypeScript mentor', 'model=offline:echo'])).toEqual({
-      ok: true,
-      value: {
-        name: 'Aria',
-        settings: { role: 'Friendly TypeScript mentor', modelConfig: { model: 'offline:echo' } },
-      },
-    });
-  });
-
-  it.each<[string[], RegExp]>([
-    [[], /name is missing/],
-    [['role=x'], /the agent name comes first: create NAME role=x/],
-    [['Aria', 'mood=happy'], /unknown key "mood"/],
-    [['Aria', 'avatar=ftp://x'], /https/],
-  ])('rejects %j', (args, error) => {
-    const result = parseAgentCreate(args);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error).toMatch(error);
   });
