@@ -1,0 +1,130 @@
+/**
+ * Bolt listeners for messages, mentions and the assistant pane. Each event is translated
+ * (inbound.ts) and handed to the hooks; the listener returns (and Slack gets its ack) once the
+ * hook resolved, i.e. the message is stored, or once the ack budget is spent.
+ */
+import { type App, Assistant } from '@slack/bolt';
+import type { BotIdentity } from '../../core/types.ts';
+import type { Logger } from '../../logger.ts';
+import type { AdapterHooks } from '../hooks.ts';
+import { plain } from './blocks.ts';
+import type { UserDirectory } from './directory.ts';
+import { eventDisplayName, type SlackMessageEvent, translateEvent } from './inbound.ts';
+import { withinBudget } from './receiver.ts';
+
+export interface EventDeps {
+  hooks: AdapterHooks;
+  identity(): BotIdentity | undefined;
+  directory: UserDirectory;
+  ackBudgetMs: number;
+  logger: Logger;
+}
+
+interface Envelope {
+  team_id?: string;
+  event_id?: string;
+  authorizations?: Array<{ team_id?: string | null }>;
+}
+
+const MAX_SUGGESTED_PROMPTS = 4;
+
+export function registerEvents(app: App, deps: EventDeps): void {
+  const { hooks, logger } = deps;
+  const greeted = new RecentIds(1000);
+
+  async function dispatch(event: SlackMessageEvent, body: Envelope): Promise<unknown> {
+    const bot = deps.identity();
+    // Thrown, so Slack gets an error and redelivers once the adapter has started.
+    if (!bot) throw new Error('slack adapter is not started');
+    const translation = translateEvent(
+      event,
+      { teamId: teamOf(body), ...(body.event_id && { eventId: body.event_id }) },
+      bot,
+    );
+    if (translation.kind === 'skip') {
+      logger.debug({ reason: translation.reason, eventId: body.event_id }, 'slack event skipped');
+      return undefined;
+    }
+    if (translation.kind === 'change') return hooks.onChange(translation.change);
+    const { message } = translation;
+    if (!message.author.isBot && !eventDisplayName(event)) {
+      message.author.displayName = (await deps.directory.lookup(message.author.id)).displayName;
+    }
+    return hooks.onInbound(message);
+  }
+
+  async function handle(event: SlackMessageEvent, body: Envelope): Promise<void> {
+    const outcome = await withinBudget(dispatch(event, body), deps.ackBudgetMs, (error) =>
+      logger.error({ err: error, eventId: body.event_id }, 'slack event failed after its ack'),
+    );
+    if (!outcome.done) logger.warn({ eventId: body.event_id }, 'slack event acked before it was stored');
+  }
+
+  app.assistant(
+    new Assistant({
+      // The agents read their context from the store; Bolt's default store calls conversations.replies.
+      threadContextStore: { get: async () => ({}), save: async () => {} },
+      threadStarted: async ({ event, body, say, setSuggestedPrompts }) => {
+        if (
+          !greeted.add(
+            body.event_id ?? `${event.assistant_thread.channel_id}:${event.assistant_thread.thread_ts}`,
+          )
+        ) {
+          return;
+        }
+        try {
+          const agents = await hooks.listAgents('slack', teamOf(body));
+          await say(plain(greeting(agents.map((a) => a.name))));
+          if (agents.length === 0) return;
+          await setSuggestedPrompts({
+            title: 'Ask an agent',
+            prompts: agents.slice(0, MAX_SUGGESTED_PROMPTS).map((agent) => ({
+              title: clip(
+                agent.role.trim() ? `${agent.name} · ${agent.role.trim()}` : `Ask ${agent.name}`,
+                75,
+              ),
+              message: `${agent.name}: what can you help me with?`,
+            })),
+          });
+        } catch (error) {
+          logger.warn({ err: error }, 'slack assistant greeting failed');
+        }
+      },
+      threadContextChanged: async () => {},
+      userMessage: async ({ message, body }) => handle(message as SlackMessageEvent, body),
+    }),
+  );
+  app.event('app_mention', async ({ event, body }) => handle(event as SlackMessageEvent, body));
+  app.event('message', async ({ event, body }) => handle(event as SlackMessageEvent, body));
+}
+
+export function greeting(names: readonly string[]): string {
+  if (names.length === 0) {
+    return 'Hi! There are no agents here yet. Create one with `/agent create NAME role="what it does"`.';
+  }
+  if (names.length === 1) return `Hi! ${names[0]} answers here. Ask away.`;
+  return `Hi! Agents here: ${names.join(', ')}. Start with a name to pick one, like "${names[0]}: hello".`;
+}
+
+function teamOf(body: Envelope): string {
+  return body.team_id ?? body.authorizations?.[0]?.team_id ?? '';
+}
+
+function clip(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/** Insertion-ordered set with a cap: remembers recent ids without growing forever. */
+export class RecentIds {
+  private readonly ids = new Set<string>();
+  constructor(private readonly max: number) {}
+
+  /** False when `id` was seen already. */
+  add(id: string): boolean {
+    if (this.ids.has(id)) return false;
+    this.ids.add(id);
+    if (this.ids.size > this.max) this.ids.delete(this.ids.values().next().value ?? '');
+    return true;
+  }
+}

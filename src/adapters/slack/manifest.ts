@@ -1,0 +1,125 @@
+/**
+ * The Slack app manifest for "Create an app → From a manifest": the bot user, every scope and
+ * event this adapter uses, `/agent`, and either request URLs (HTTP) or Socket Mode.
+ */
+import { SLACK_EVENTS_PATH } from './receiver.ts';
+
+export interface SlackManifestOptions {
+  /** Public base URL of the service, e.g. https://bridge.example.com (HTTP mode). */
+  url?: string;
+  socketMode: boolean;
+  /** App and bot display name [agent-bridge]. */
+  name?: string;
+}
+
+export const BOT_SCOPES = [
+  'app_mentions:read',
+  'assistant:write',
+  'channels:history',
+  'chat:write',
+  'chat:write.customize',
+  'commands',
+  'groups:history',
+  'im:history',
+  'im:read',
+  'im:write',
+  'reactions:write',
+  'users:read',
+] as const;
+
+export const BOT_EVENTS = [
+  'app_mention',
+  'assistant_thread_context_changed',
+  'assistant_thread_started',
+  'message.channels',
+  'message.groups',
+  'message.im',
+] as const;
+
+const PLACEHOLDER_URL = 'https://YOUR-HOST';
+
+/** The request URL Slack posts events, commands and form submissions to. */
+export function slackRequestUrl(base: string | undefined): string {
+  const trimmed = (base?.trim() || PLACEHOLDER_URL).replace(/\/+$/, '');
+  return trimmed.endsWith(SLACK_EVENTS_PATH) ? trimmed : `${trimmed}${SLACK_EVENTS_PATH}`;
+}
+
+export function slackManifest(options: SlackManifestOptions): Record<string, unknown> {
+  const name = options.name ?? 'agent-bridge';
+  const requestUrl = options.socketMode ? undefined : slackRequestUrl(options.url);
+  return {
+    _metadata: { major_version: 1, minor_version: 1 },
+    display_information: {
+      name,
+      description: 'LLM agents you can DM, mention in channels and manage with /agent.',
+      background_color: '#2c2d30',
+    },
+    features: {
+      app_home: {
+        home_tab_enabled: false,
+        messages_tab_enabled: true,
+        messages_tab_read_only_enabled: false,
+      },
+      bot_user: { display_name: name, always_online: true },
+      assistant_view: {
+        assistant_description:
+          'Talk to the agents of this workspace. Start a message with a name to pick one.',
+      },
+      slash_commands: [
+        {
+          command: '/agent',
+          ...(requestUrl && { url: requestUrl }),
+          description: 'Create, list and manage agents',
+          usage_hint: 'create NAME role="…" | list | join NAME | use NAME | help',
+          should_escape: false,
+        },
+      ],
+    },
+    oauth_config: { scopes: { bot: [...BOT_SCOPES] } },
+    settings: {
+      event_subscriptions: { ...(requestUrl && { request_url: requestUrl }), bot_events: [...BOT_EVENTS] },
+      interactivity: { is_enabled: true, ...(requestUrl && { request_url: requestUrl }) },
+      org_deploy_enabled: false,
+      socket_mode_enabled: options.socketMode,
+      token_rotation_enabled: false,
+    },
+  };
+}
+
+/** Pretty JSON (what Slack's manifest editor shows first) or YAML. */
+export function formatSlackManifest(
+  manifest: Record<string, unknown>,
+  format: 'json' | 'yaml' = 'json',
+): string {
+  if (format === 'json') return `${JSON.stringify(manifest, null, 2)}\n`;
+  return `${toYaml(manifest as Yaml, 0).join('\n')}\n`;
+}
+
+type Yaml = string | number | boolean | null | undefined | Yaml[] | { [key: string]: Yaml };
+
+/** Enough YAML for a manifest: maps, lists, scalars; strings always double-quoted (valid YAML). */
+function toYaml(value: Yaml, indent: number): string[] {
+  const pad = ' '.repeat(indent);
+  if (Array.isArray(value)) {
+    return value.flatMap((item) => {
+      if (isScalar(item)) return [`${pad}- ${scalar(item)}`];
+      const [first = '', ...rest] = toYaml(item, indent + 2);
+      return [`${pad}- ${first.trimStart()}`, ...rest];
+    });
+  }
+  if (isScalar(value)) return [`${pad}${scalar(value)}`];
+  return Object.entries(value).flatMap(([key, item]) => {
+    if (item === undefined) return [];
+    if (isScalar(item)) return [`${pad}${key}: ${scalar(item)}`];
+    if (Array.isArray(item) && item.length === 0) return [`${pad}${key}: []`];
+    return [`${pad}${key}:`, ...toYaml(item, indent + 2)];
+  });
+}
+
+function isScalar(value: Yaml): value is string | number | boolean | null | undefined {
+  return value === null || value === undefined || typeof value !== 'object';
+}
+
+function scalar(value: string | number | boolean | null | undefined): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value ?? null);
+}

@@ -1,0 +1,159 @@
+/**
+ * How Slack's requests reach Bolt, acknowledged only once the event is stored (or the ack budget
+ * runs out), so a crash before storing makes Slack redeliver instead of losing the message:
+ * - HTTP: Bolt's ExpressReceiver on the service's express app at POST /slack/events, with
+ *   `processBeforeResponse` (the 200 goes out after the listener) and signature verification.
+ * - Socket Mode: Bolt's SocketModeReceiver with its event listener replaced, so the envelope is
+ *   acked after processing; a failure leaves it unacked and Slack redelivers it.
+ */
+import {
+  type App,
+  type Logger as BoltLogger,
+  ExpressReceiver,
+  LogLevel,
+  type Receiver,
+  type ReceiverEvent,
+  SocketModeReceiver,
+} from '@slack/bolt';
+import type { Express } from 'express';
+import type { Logger } from '../../logger.ts';
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+/** Slack waits 3 s for the acknowledgement; this leaves room for the network. */
+export const DEFAULT_ACK_BUDGET_MS = 2500;
+
+export type Budgeted<T> = { done: true; value: T } | { done: false };
+
+/**
+ * Waits for `work` at most `ms`. Settled in time: its value (or its rejection, rethrown). Late: the
+ * caller acknowledges and `work` carries on; a later rejection goes to `onLateError`.
+ */
+export async function withinBudget<T>(
+  work: Promise<T>,
+  ms: number,
+  onLateError: (error: unknown) => void,
+): Promise<Budgeted<T>> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+  });
+  try {
+    const first = await Promise.race([work.then((value) => ({ value })), late]);
+    if (first !== 'late') return { done: true, value: first.value };
+    work.catch(onLateError);
+    return { done: false };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function createHttpReceiver(options: {
+  signingSecret: string;
+  app?: Express;
+  logger: BoltLogger;
+}): ExpressReceiver {
+  return new ExpressReceiver({
+    signingSecret: options.signingSecret,
+    endpoints: SLACK_EVENTS_PATH,
+    // The response waits for the listener: events are acked once stored (within the budget).
+    processBeforeResponse: true,
+    logger: options.logger,
+    ...(options.app && { app: options.app }),
+  });
+}
+
+/** The fields of socket-mode's `slack_event` this receiver reads. */
+interface SocketEnvelope {
+  type: string;
+  body: Record<string, unknown>;
+  retry_num?: number;
+  retry_reason?: string;
+  ack(response?: Record<string, unknown>): Promise<void>;
+}
+
+export class DeferredAckSocketReceiver implements Receiver {
+  private readonly inner: SocketModeReceiver;
+  private app: App | undefined;
+
+  constructor(options: { appToken: string; slackApiUrl: string; logger: BoltLogger }) {
+    this.inner = new SocketModeReceiver({
+      appToken: options.appToken,
+      logger: options.logger,
+      installerOptions: { clientOptions: { slackApiUrl: options.slackApiUrl } },
+    });
+    this.inner.client.removeAllListeners('slack_event');
+    this.inner.client.on('slack_event', (envelope: SocketEnvelope) => {
+      void this.dispatch(envelope, options.logger);
+    });
+  }
+
+  init(app: App): void {
+    this.app = app;
+  }
+
+  start(): Promise<unknown> {
+    return this.inner.start();
+  }
+
+  stop(): Promise<unknown> {
+    return this.inner.stop();
+  }
+
+  private async dispatch(envelope: SocketEnvelope, logger: BoltLogger): Promise<void> {
+    let acked = false;
+    const ackNow = async (response?: Record<string, unknown>): Promise<void> => {
+      if (acked) return;
+      acked = true;
+      await envelope.ack(response);
+    };
+    // Commands and views answer through their ack; events are acked after processing.
+    const deferred = envelope.type === 'events_api';
+    const event: ReceiverEvent = {
+      body: envelope.body,
+      ack: deferred ? async () => {} : ackNow,
+      ...(envelope.retry_num !== undefined && { retryNum: envelope.retry_num }),
+      ...(envelope.retry_reason !== undefined && { retryReason: envelope.retry_reason }),
+    };
+    try {
+      await this.app?.processEvent(event);
+      await ackNow();
+    } catch (error) {
+      // Unacked: Slack redelivers the envelope (retry_attempt) to this or another connection.
+      logger.error('slack socket-mode event failed; leaving it unacked for redelivery', error);
+    }
+  }
+}
+
+/** Bolt (and its WebClient) log through the service's one logger. */
+export function boltLogger(logger: Logger): BoltLogger {
+  const log = logger.child({ component: 'slack' });
+  const write =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...parts: unknown[]): void => {
+      const error = parts.find((part) => part instanceof Error);
+      const text = parts
+        .filter((part) => part !== error)
+        .map((part) => (typeof part === 'string' ? part : safeJson(part)))
+        .join(' ');
+      if (error) log[level]({ err: error }, text || (error as Error).message);
+      else log[level](text);
+    };
+  return {
+    debug: write('debug'),
+    info: write('info'),
+    warn: write('warn'),
+    error: write('error'),
+    setLevel: () => {},
+    getLevel: () => (log.isLevelEnabled('debug') ? LogLevel.DEBUG : LogLevel.INFO),
+    setName: () => {},
+  };
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
