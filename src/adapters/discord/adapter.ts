@@ -1,0 +1,208 @@
+/**
+ * The Discord platform adapter: a gateway bot (discord.js) that translates messages, edits,
+ * deletions and `/agent` interactions for the service, posts replies as agents, and shows typing.
+ */
+import {
+  type Client,
+  Events,
+  GatewayDispatchEvents,
+  type GatewayMessageDeleteBulkDispatchData,
+  type GatewayMessageDeleteDispatchData,
+  type GatewayMessageUpdateDispatchData,
+  type Message,
+  Routes,
+} from 'discord.js';
+import type { Config } from '../../config.ts';
+import type { BotIdentity, OutboundReply, PlatformAdapter, TypingTarget } from '../../core/types.ts';
+import type { AdapterHooks } from '../hooks.ts';
+import { createDiscordClient, DiscordConnectionError, explainConnectionFailure } from './connection.ts';
+import { deliverReply } from './delivery.ts';
+import { type InboundContext, toChange, toInbound } from './inbound.ts';
+import { handleInteraction } from './interactions.ts';
+import { OwnPosts } from './own-posts.ts';
+import { registerCommands } from './slash-command.ts';
+import { WebhookDirectory } from './webhooks.ts';
+
+export const DISCORD_TYPING_REFRESH_MS = 8_000;
+
+export interface DiscordAdapterOptions {
+  config: Config['discord'];
+  hooks: AdapterHooks;
+  /** How often the typing indicator (it lasts ~10 s) is sent again while an agent works [8000]. */
+  typingRefreshMs?: number;
+  /** A `/agent` command still running after this is deferred, then answered by an edit [1500]. */
+  deferAfterMs?: number;
+  /** Register `/agent` at start (per guild when config.guildId is set, else globally) [true]. */
+  registerCommands?: boolean;
+}
+
+export interface DiscordAdapter extends PlatformAdapter {
+  readonly platform: 'discord';
+  /** Read by the TypingManager. */
+  readonly typingRefreshMs: number;
+  /** The underlying discord.js client (status, tests). */
+  readonly client: Client;
+}
+
+/** Runs tasks one after another per key: a channel's messages are stored in the order they came. */
+class PerKeyQueue {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  run(key: string, task: () => Promise<void>): void {
+    const next = (this.tails.get(key) ?? Promise.resolve()).then(task);
+    this.tails.set(key, next);
+    void next.finally(() => {
+      if (this.tails.get(key) === next) this.tails.delete(key);
+    });
+  }
+
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.tails.values()]);
+  }
+}
+
+export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapter {
+  const { config, hooks } = opts;
+  const logger = hooks.logger.child({ platform: 'discord' });
+  const client = createDiscordClient(config.apiUrl);
+  const own = new OwnPosts();
+  const webhooks = new WebhookDirectory({ rest: client.rest, botUserId: () => client.user?.id, logger });
+  const queue = new PerKeyQueue();
+  const deferAfterMs = opts.deferAfterMs ?? 1_500;
+  let reported: string | undefined;
+
+  const inboundContext: InboundContext = {
+    client,
+    own,
+    webhooks,
+    async agentIdByName(workspaceId, name) {
+      const agents = await hooks.listAgents('discord', workspaceId);
+      return agents.find((a) => a.name.toLowerCase() === name.toLowerCase())?.id;
+    },
+  };
+
+  /** The fix for a failure a person must act on, logged once however many paths report it. */
+  const reportFailure = (line: string, reason: unknown) => {
+    if (reported === line) return;
+    reported = line;
+    logger.error({ reason }, line);
+  };
+
+  async function onMessage(message: Message): Promise<void> {
+    try {
+      const inbound = await toInbound(message, inboundContext);
+      if (inbound) await hooks.onInbound(inbound);
+    } catch (error) {
+      logger.error(
+        { err: error, messageId: message.id, channelId: message.channelId },
+        'discord message lost',
+      );
+    }
+  }
+
+  async function onChange(
+    kind: 'edit' | 'delete',
+    data: GatewayMessageUpdateDispatchData | GatewayMessageDeleteDispatchData,
+  ): Promise<void> {
+    try {
+      const change = await toChange(kind, data, client);
+      if (change) await hooks.onChange(change);
+    } catch (error) {
+      logger.warn({ err: error, messageId: data.id, kind }, 'discord message change not applied');
+    }
+  }
+
+  client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
+  client.on(Events.Warn, (warning) => logger.warn({ warning }, 'discord client warning'));
+  client.on(Events.ShardError, (error, shardId) => {
+    const line = explainConnectionFailure(error);
+    if (line) reportFailure(line, error.message);
+    else logger.warn({ err: error, shardId }, 'discord gateway error');
+  });
+  client.on(Events.ShardDisconnect, (event, shardId) => {
+    const line = explainConnectionFailure(event.code);
+    if (line) reportFailure(line, event.code);
+    else logger.warn({ code: event.code, shardId }, 'discord gateway disconnected for good');
+  });
+  client.on(Events.ShardReconnecting, (shardId) => logger.info({ shardId }, 'discord gateway reconnecting'));
+  client.on(Events.MessageCreate, (message) => queue.run(message.channelId, () => onMessage(message)));
+  // Raw dispatches: discord.js only reports edits and deletions of messages still in its cache.
+  client.ws.on(GatewayDispatchEvents.MessageUpdate, (data: GatewayMessageUpdateDispatchData) =>
+    queue.run(data.channel_id, () => onChange('edit', data)),
+  );
+  client.ws.on(GatewayDispatchEvents.MessageDelete, (data: GatewayMessageDeleteDispatchData) =>
+    queue.run(data.channel_id, () => onChange('delete', data)),
+  );
+  client.ws.on(GatewayDispatchEvents.MessageDeleteBulk, (data: GatewayMessageDeleteBulkDispatchData) => {
+    for (const id of data.ids) queue.run(data.channel_id, () => onChange('delete', { ...data, id }));
+  });
+  client.on(Events.InteractionCreate, (interaction) => {
+    handleInteraction(interaction, { hooks, deferAfterMs }).catch((error: unknown) =>
+      logger.warn({ err: error, interactionId: interaction.id }, 'discord interaction not answered'),
+    );
+  });
+
+  async function register(): Promise<void> {
+    const applicationId = client.application?.id;
+    if (!applicationId) return;
+    try {
+      const done = await registerCommands({
+        rest: client.rest,
+        applicationId,
+        ...(config.guildId && { guildId: config.guildId }),
+      });
+      logger.info({ scope: done.scope, guildId: done.guildId }, 'registered the /agent command on discord');
+    } catch (error) {
+      logger.warn(
+        { err: error },
+        'could not register /agent on discord. Fix: invite the bot with the applications.commands scope (agent-bridge discord invite), then run agent-bridge discord register',
+      );
+    }
+  }
+
+  return {
+    platform: 'discord',
+    typingRefreshMs: opts.typingRefreshMs ?? DISCORD_TYPING_REFRESH_MS,
+    client,
+
+    async start() {
+      if (!config.botToken) throw new DiscordConnectionError('DISCORD_BOT_TOKEN is not set');
+      const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+      try {
+        await client.login(config.botToken);
+      } catch (error) {
+        const line = explainConnectionFailure(error);
+        if (line) reportFailure(line, error instanceof Error ? error.message : error);
+        await client.destroy();
+        throw new DiscordConnectionError(line ?? `could not connect to Discord: ${String(error)}`, {
+          cause: error,
+        });
+      }
+      if (!client.isReady()) await ready;
+      logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'discord gateway connected');
+      if (opts.registerCommands !== false) await register();
+    },
+
+    async stop() {
+      await client.destroy();
+      await queue.idle();
+    },
+
+    identity(): BotIdentity | undefined {
+      const user = client.user;
+      return user ? { userId: user.id, name: user.username } : undefined;
+    },
+
+    deliver(reply: OutboundReply): Promise<string> {
+      return deliverReply({ rest: client.rest, webhooks, own, logger }, reply);
+    },
+
+    async startTyping(target: TypingTarget): Promise<void> {
+      await client.rest.post(Routes.channelTyping(target.threadId ?? target.channelId));
+    },
+
+    // Discord has no "stop typing": the indicator ends with our post or after ~10 s; the
+    // TypingManager stops refreshing it.
+    async stopTyping(_target: TypingTarget): Promise<void> {},
+  };
+}

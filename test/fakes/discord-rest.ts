@@ -1,0 +1,278 @@
+/**
+ * A local Discord REST API (`/api/v10/...`) with the state the adapter touches: messages (echoed
+ * to the gateway as MESSAGE_CREATE, like Discord; `enforce_nonce` honoured), typing, channel
+ * webhooks (create, list, execute with `?wait=true&thread_id=`), commands, interaction callbacks
+ * and `@original` edits. Any request can be answered once by a scripted failure (429 + retry_after,
+ * 403 Missing Permissions…); every request is logged for the tests.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type FakeChannel,
+  type FakeUser,
+  type Json,
+  memberPayload,
+  messagePayload,
+  snowflake,
+  userPayload,
+} from './discord-payloads.ts';
+import { parseJsonOrUndefined, RequestLog, readRawBody, sendJson } from './fake-http.ts';
+
+export interface DiscordRequest {
+  method: string;
+  /** Without `/api/v10`, e.g. `/channels/123/messages`. */
+  path: string;
+  query: Record<string, string>;
+  body: Json | undefined;
+  authorization: string | undefined;
+}
+
+export interface FailStep {
+  status: number;
+  body: Json;
+  headers?: Record<string, string>;
+  /** Do the work first, then answer with the failure (a response lost on the way back). */
+  afterHandling?: boolean;
+}
+
+export interface FakeWebhook {
+  id: string;
+  token: string;
+  channelId: string;
+  guildId: string;
+  name: string;
+  creator: FakeUser;
+}
+
+export interface RestWorld {
+  token: string;
+  bot: FakeUser;
+  applicationId: string;
+  gatewayUrl(): string;
+  channel(id: string): FakeChannel | undefined;
+  /** Discord sends every created message to the gateway too. */
+  echo(message: Json): void;
+}
+
+const NONCE_WINDOW_MS = 5 * 60_000;
+export const MISSING_PERMISSIONS: FailStep = {
+  status: 403,
+  body: { message: 'Missing Permissions', code: 50013 },
+};
+export function rateLimited(retryAfterSeconds = 0.05): FailStep {
+  return {
+    status: 429,
+    body: { message: 'You are being rate limited.', retry_after: retryAfterSeconds, global: false },
+    headers: { 'retry-after': String(retryAfterSeconds), 'x-ratelimit-scope': 'user' },
+  };
+}
+
+export class FakeDiscordRest {
+  readonly requests = new RequestLog<DiscordRequest>();
+  readonly messages = new Map<string, Json>();
+  readonly webhooks = new Map<string, FakeWebhook>();
+  readonly registrations: Array<{ path: string; body: Json[] }> = [];
+  readonly interactionCallbacks: Array<{ interactionId: string; token: string; body: Json }> = [];
+  readonly originalEdits: Array<{ token: string; body: Json }> = [];
+  /** Channels where the bot lacks Manage Webhooks. */
+  readonly webhooksDenied = new Set<string>();
+  private readonly failures: Array<{ match: (r: DiscordRequest) => boolean; step: FailStep }> = [];
+  private readonly nonces = new Map<string, { message: Json; at: number }>();
+
+  constructor(private readonly world: RestWorld) {}
+
+  /** The next request matching `match` gets `step` instead of its answer. */
+  failNext(match: (request: DiscordRequest) => boolean, step: FailStep): void {
+    this.failures.push({ match, step });
+  }
+
+  addWebhook(channel: FakeChannel, creator: FakeUser, name = 'agent-bridge'): FakeWebhook {
+    const webhook = {
+      id: snowflake(),
+      token: `wtoken-${snowflake()}`,
+      channelId: channel.id,
+      guildId: channel.guildId ?? '',
+      name,
+      creator,
+    };
+    this.webhooks.set(webhook.id, webhook);
+    return webhook;
+  }
+
+  /** Message posts (bot and webhook), in order. */
+  posts(): DiscordRequest[] {
+    return this.requests.items.filter(
+      (r) => r.method === 'POST' && (/^\/channels\/\d+\/messages$/.test(r.path) || isWebhookExecute(r)),
+    );
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const raw = await readRawBody(req);
+    const request: DiscordRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname.replace(/^\/api\/v10/, '').replace('%40original', '@original'),
+      query: Object.fromEntries(url.searchParams),
+      body: parseJsonOrUndefined(raw) as Json | undefined,
+      authorization: req.headers.authorization,
+    };
+    this.requests.push(request);
+    const failure = this.failures.findIndex((f) => f.match(request));
+    const step = failure >= 0 ? this.failures.splice(failure, 1)[0]?.step : undefined;
+    if (step && !step.afterHandling) return sendJson(res, step.status, step.body, step.headers);
+    const needsBot =
+      !request.path.startsWith('/interactions/') && !/^\/webhooks\/\d+\/[^/]+/.test(request.path);
+    if (needsBot && request.authorization !== `Bot ${this.world.token}`) {
+      return sendJson(res, 401, { message: '401: Unauthorized', code: 0 });
+    }
+    const answer = this.route(request);
+    if (step) return sendJson(res, step.status, step.body, step.headers);
+    if (answer === undefined) return sendJson(res, 404, { message: '404: Not Found', code: 0 });
+    if (answer === null) {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    return sendJson(res, answer.status, answer.body);
+  }
+
+  private route(r: DiscordRequest): { status: number; body: unknown } | null | undefined {
+    const ok = (body: unknown) => ({ status: 200, body });
+    const s = r.path.split('/').slice(1);
+    const key = `${r.method} ${s.map((part, i) => (i % 2 === 1 && /^\d+$/.test(part) ? ':id' : part)).join('/')}`;
+    switch (key) {
+      case 'GET gateway/bot':
+        return ok({
+          url: this.world.gatewayUrl(),
+          shards: 1,
+          session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 },
+        });
+      case 'GET applications/@me':
+        return ok({ id: this.world.applicationId, name: 'agent-bridge', bot: userPayload(this.world.bot) });
+      case 'PUT applications/:id/commands':
+      case 'PUT applications/:id/guilds/:id/commands': {
+        const body = (r.body ?? []) as unknown as Json[];
+        this.registrations.push({ path: r.path, body });
+        return ok(body.map((c) => ({ ...c, id: snowflake(), application_id: this.world.applicationId })));
+      }
+      case 'GET channels/:id': {
+        const channel = this.world.channel(s[1] ?? '');
+        return channel ? ok(channelJson(channel)) : notFound(10003, 'Unknown Channel');
+      }
+      case 'POST channels/:id/typing':
+        return null;
+      case 'POST channels/:id/messages':
+        return this.createMessage(s[1] ?? '', r.body ?? {});
+      case 'GET channels/:id/webhooks':
+      case 'POST channels/:id/webhooks':
+        return this.channelWebhooks(r, s[1] ?? '');
+      case 'GET webhooks/:id': {
+        const webhook = this.webhooks.get(s[1] ?? '');
+        return webhook ? ok(webhookJson(webhook)) : notFound(10015, 'Unknown Webhook');
+      }
+    }
+    if (r.method === 'POST' && s[0] === 'interactions' && s[3] === 'callback') {
+      this.interactionCallbacks.push({ interactionId: s[1] ?? '', token: s[2] ?? '', body: r.body ?? {} });
+      return null;
+    }
+    if (isWebhookExecute(r)) return this.executeWebhook(r, s[1] ?? '', s[2] ?? '');
+    if (r.method === 'PATCH' && s[0] === 'webhooks' && s[4] === '@original') {
+      this.originalEdits.push({ token: s[2] ?? '', body: r.body ?? {} });
+      const reply = messagePayload({
+        channel: { id: snowflake(), type: 0 },
+        author: this.world.bot,
+        content: '',
+      });
+      return ok({ ...reply, ...r.body, flags: 64 });
+    }
+    return undefined;
+  }
+
+  private createMessage(channelId: string, body: Json) {
+    const channel = this.world.channel(channelId);
+    if (!channel) return notFound(10003, 'Unknown Channel');
+    const nonce = typeof body.nonce === 'string' ? body.nonce : undefined;
+    const nonceKey = nonce && `${this.world.bot.id}:${nonce}`;
+    const earlier = nonceKey ? this.nonces.get(nonceKey) : undefined;
+    if (body.enforce_nonce === true && earlier && Date.now() - earlier.at < NONCE_WINDOW_MS) {
+      return { status: 200, body: earlier.message };
+    }
+    const reference = body.message_reference as { message_id?: string } | undefined;
+    const message = messagePayload({
+      channel,
+      author: this.world.bot,
+      content: String(body.content ?? ''),
+      ...(nonce && { nonce }),
+      ...(reference?.message_id && { replyTo: { id: reference.message_id } }),
+    });
+    if (channel.guildId) message.member = memberPayload(this.world.bot, { user: undefined });
+    if (nonceKey) this.nonces.set(nonceKey, { message, at: Date.now() });
+    return this.publish(message);
+  }
+
+  private channelWebhooks(r: DiscordRequest, channelId: string) {
+    const channel = this.world.channel(channelId);
+    if (!channel) return notFound(10003, 'Unknown Channel');
+    if (this.webhooksDenied.has(channelId)) return { status: 403, body: MISSING_PERMISSIONS.body };
+    if (r.method === 'GET') {
+      const list = [...this.webhooks.values()].filter((w) => w.channelId === channelId).map(webhookJson);
+      return { status: 200, body: list };
+    }
+    const name = typeof r.body?.name === 'string' ? r.body.name : 'webhook';
+    return { status: 200, body: webhookJson(this.addWebhook(channel, this.world.bot, name)) };
+  }
+
+  private executeWebhook(r: DiscordRequest, id: string, token: string) {
+    const webhook = this.webhooks.get(id);
+    if (!webhook || webhook.token !== token) return notFound(10015, 'Unknown Webhook');
+    const channel = this.world.channel(r.query.thread_id ?? webhook.channelId);
+    if (!channel) return notFound(10003, 'Unknown Channel');
+    const body = r.body ?? {};
+    const author = { id: webhook.id, username: String(body.username ?? webhook.name), bot: true };
+    const message = messagePayload({
+      channel,
+      author,
+      content: String(body.content ?? ''),
+      webhookId: webhook.id,
+    });
+    const published = this.publish(message);
+    return r.query.wait === 'true' ? published : null;
+  }
+
+  private publish(message: Json) {
+    this.messages.set(String(message.id), message);
+    this.world.echo(message);
+    return { status: 200, body: message };
+  }
+}
+
+function isWebhookExecute(r: DiscordRequest): boolean {
+  return r.method === 'POST' && /^\/webhooks\/\d+\/[^/]+$/.test(r.path);
+}
+
+function notFound(code: number, message: string) {
+  return { status: 404, body: { message, code } };
+}
+
+function channelJson(channel: FakeChannel): Json {
+  return {
+    id: channel.id,
+    type: channel.type,
+    ...(channel.guildId && { guild_id: channel.guildId }),
+    ...(channel.name && { name: channel.name }),
+    ...(channel.parentId && { parent_id: channel.parentId }),
+  };
+}
+
+function webhookJson(webhook: FakeWebhook): Json {
+  return {
+    id: webhook.id,
+    type: 1,
+    token: webhook.token,
+    channel_id: webhook.channelId,
+    guild_id: webhook.guildId,
+    name: webhook.name,
+    avatar: null,
+    application_id: null,
+    user: userPayload(webhook.creator),
+  };
+}

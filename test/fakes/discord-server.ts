@@ -1,0 +1,167 @@
+/**
+ * A local Discord (gateway + REST on loopback) for driving the real discord.js client:
+ *   const discord = await startFakeDiscord();
+ *   new Client({ ..., rest: { api: discord.apiUrl } }).login(discord.token)
+ * One guild with #general, #random and a thread under #general; people and another bot to talk;
+ * DMs on demand. Tests speak through `say`, `edit`, `remove` and `interact`.
+ */
+
+import { FakeGateway } from './discord-gateway.ts';
+import {
+  ChannelKind,
+  type FakeChannel,
+  type FakeGuild,
+  type FakeUser,
+  guildCreatePayload,
+  type InteractionSpec,
+  interactionPayload,
+  type Json,
+  type MessageSpec,
+  messagePayload,
+  snowflake,
+  userPayload,
+} from './discord-payloads.ts';
+import { FakeDiscordRest } from './discord-rest.ts';
+import { startLoopbackServer } from './fake-http.ts';
+
+export interface FakeDiscord {
+  /** `http://127.0.0.1:<port>/api`, for `rest: { api }` / DISCORD_API_URL. */
+  apiUrl: string;
+  token: string;
+  bot: FakeUser;
+  applicationId: string;
+  guild: FakeGuild;
+  general: FakeChannel;
+  random: FakeChannel;
+  /** A public thread under #general. */
+  thread: FakeChannel;
+  ana: FakeUser;
+  ben: FakeUser;
+  /** Someone else's bot in the guild. */
+  otherBot: FakeUser;
+  gateway: FakeGateway;
+  rest: FakeDiscordRest;
+  /** The DM channel between the bot and `user` (created on first use). */
+  dmWith(user: FakeUser): FakeChannel;
+  /** Dispatches MESSAGE_CREATE for a new message (in #general unless `channel` is given). */
+  say(spec: Omit<MessageSpec, 'channel'> & { channel?: FakeChannel }): Json;
+  /** Dispatches the same MESSAGE_CREATE again (a duplicated gateway dispatch). */
+  redeliver(message: Json): void;
+  edit(message: Json, content: string): void;
+  remove(message: Json): void;
+  /** Dispatches INTERACTION_CREATE for `/agent <subcommand>`; returns the payload (id, token). */
+  interact(spec: Omit<InteractionSpec, 'applicationId'>): Json & { id: string; token: string };
+  close(): Promise<void>;
+}
+
+export async function startFakeDiscord(
+  options: { token?: string; heartbeatIntervalMs?: number } = {},
+): Promise<FakeDiscord> {
+  const token = options.token ?? 'fake-discord-bot-token';
+  const bot: FakeUser = { id: snowflake(), username: 'agent-bridge', bot: true };
+  const applicationId = bot.id;
+  const guildId = snowflake();
+  const general: FakeChannel = { id: snowflake(), type: ChannelKind.GuildText, name: 'general', guildId };
+  const random: FakeChannel = { id: snowflake(), type: ChannelKind.GuildText, name: 'random', guildId };
+  const thread: FakeChannel = {
+    id: snowflake(),
+    type: ChannelKind.PublicThread,
+    name: 'a thread',
+    guildId,
+    parentId: general.id,
+  };
+  const ana: FakeUser = { id: snowflake(), username: 'ana', globalName: 'Ana' };
+  const guild: FakeGuild = {
+    id: guildId,
+    name: 'Test Guild',
+    ownerId: ana.id,
+    channels: [general, random, thread],
+  };
+  const channels = new Map(guild.channels.map((c) => [c.id, c]));
+
+  const gateway = new FakeGateway({
+    ...(options.heartbeatIntervalMs && { heartbeatIntervalMs: options.heartbeatIntervalMs }),
+    ready: (sessionId, url) => ({
+      v: 10,
+      user: { ...userPayload(bot), verified: true, mfa_enabled: false, flags: 0 },
+      guilds: [{ id: guild.id, unavailable: true }],
+      session_id: sessionId,
+      resume_gateway_url: url,
+      application: { id: applicationId, flags: 0 },
+      shard: [0, 1],
+      private_channels: [],
+      presences: [],
+      relationships: [],
+      user_settings: {},
+      guild_join_requests: [],
+      geo_ordered_rtc_regions: [],
+    }),
+    guilds: () => [guildCreatePayload(guild, bot)],
+  });
+  await gateway.start();
+  const rest = new FakeDiscordRest({
+    token,
+    bot,
+    applicationId,
+    gatewayUrl: () => gateway.url,
+    channel: (id) => channels.get(id),
+    echo: (message) => gateway.dispatch('MESSAGE_CREATE', message),
+  });
+  const http = await startLoopbackServer((req, res) => rest.handle(req, res));
+
+  return {
+    apiUrl: `${http.origin}/api`,
+    token,
+    bot,
+    applicationId,
+    guild,
+    general,
+    random,
+    thread,
+    ana,
+    ben: { id: snowflake(), username: 'ben', globalName: 'Ben' },
+    otherBot: { id: snowflake(), username: 'otherbot', bot: true },
+    gateway,
+    rest,
+    dmWith(user) {
+      const existing = [...channels.values()].find(
+        (c) => c.type === ChannelKind.DM && c.recipient?.id === user.id,
+      );
+      if (existing) return existing;
+      const dm: FakeChannel = { id: snowflake(), type: ChannelKind.DM, recipient: user };
+      channels.set(dm.id, dm);
+      return dm;
+    },
+    say(spec) {
+      const message = messagePayload({ ...spec, channel: spec.channel ?? general });
+      rest.messages.set(String(message.id), message);
+      gateway.dispatch('MESSAGE_CREATE', message);
+      return message;
+    },
+    redeliver(message) {
+      gateway.dispatch('MESSAGE_CREATE', message);
+    },
+    edit(message, content) {
+      const edited = { ...message, content, edited_timestamp: new Date().toISOString() };
+      rest.messages.set(String(message.id), edited);
+      gateway.dispatch('MESSAGE_UPDATE', edited);
+    },
+    remove(message) {
+      rest.messages.delete(String(message.id));
+      gateway.dispatch('MESSAGE_DELETE', {
+        id: message.id,
+        channel_id: message.channel_id,
+        ...(message.guild_id !== undefined && { guild_id: message.guild_id }),
+      });
+    },
+    interact(spec) {
+      const payload = interactionPayload({ ...spec, applicationId });
+      gateway.dispatch('INTERACTION_CREATE', payload);
+      return payload;
+    },
+    async close() {
+      await gateway.close();
+      await http.close();
+    },
+  };
+}
