@@ -3,10 +3,12 @@
  * pipeline for this process's role, and the HTTP server (health, readiness, metrics, queue board).
  * Every role serves HTTP so each process can be probed and scraped; give each its own PORT.
  */
+
+import { adapterHooks, createPlatformAdapters } from './adapters/platforms.ts';
 import type { Config } from './config.ts';
-import { platformStatus } from './config.ts';
+import { configSecrets, platformStatus } from './config.ts';
 import type { Platform, PlatformAdapter } from './core/types.ts';
-import type { Logger } from './logger.ts';
+import { type Logger, redactSecrets } from './logger.ts';
 import { mountOperations } from './ops/admin.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { createPipeline, type Pipeline } from './pipeline.ts';
@@ -29,6 +31,8 @@ export class StartupError extends Error {}
 
 export interface StartOptions {
   adapters?: Partial<Record<Platform, PlatformAdapter>>;
+  /** Redis key prefix of the queues ['ab']; tests give each run its own. */
+  queuePrefix?: string;
 }
 
 export async function startApp(
@@ -47,17 +51,33 @@ export async function startApp(
   );
 
   const database = await openDatabase(config.databaseUrl);
-  const adapters = role === 'worker' ? {} : (options.adapters ?? {});
-  const pipeline = createPipeline({ settings: config, db: database.db, logger, role, adapters });
-  const metrics = createMetrics({ bus: pipeline.bus, queues: pipeline.queues });
-
+  let pipeline: Pipeline | undefined;
   const http = createHttpServer({
     logger,
     readiness: {
       database: () => database.db.$queryRawUnsafe('SELECT 1'),
-      redis: () => pipeline.redis.ping(),
+      redis: async () => (pipeline as Pipeline).redis.ping(),
     },
   });
+  // Slack's endpoint must be mounted before any body parser touches the request (signatures).
+  const adapters =
+    role === 'worker'
+      ? {}
+      : (options.adapters ??
+        createPlatformAdapters(
+          config,
+          adapterHooks(config, database.db, logger, () => pipeline as Pipeline),
+          http.app,
+        ));
+  pipeline = createPipeline({
+    settings: config,
+    db: database.db,
+    logger,
+    role,
+    adapters,
+    ...(options.queuePrefix && { prefix: options.queuePrefix }),
+  });
+  const metrics = createMetrics({ bus: pipeline.bus, queues: pipeline.queues });
   mountOperations(http.app, {
     metricsHandler: metrics.handler,
     queues: pipeline.queues,
@@ -71,24 +91,40 @@ export async function startApp(
     );
   }
 
-  for (const adapter of Object.values(adapters)) await adapter.start();
+  let starting = '';
+  try {
+    for (const adapter of Object.values(adapters)) {
+      starting = adapter.platform;
+      await adapter.start();
+    }
+  } catch (error) {
+    await http.close();
+    await pipeline.close();
+    metrics.stop();
+    await database.close();
+    const reason = redactSecrets((error as Error).message, configSecrets(config));
+    throw new StartupError(`${starting} could not start: ${reason}`);
+  }
   if (role !== 'worker') {
     for (const status of Object.values(platformStatus(config))) {
       logger.info({ configured: status.configured, mode: status.mode }, status.summary);
     }
   }
 
+  const running = pipeline;
   return {
     http,
     port,
     database,
-    pipeline,
+    pipeline: running,
     async close() {
+      // Inbound stops first; then active jobs drain while the adapters can still post; then the
+      // platform connections close.
       await http.close();
+      await running.close();
       for (const adapter of Object.values(adapters)) {
         await adapter.stop().catch((error) => logger.warn({ err: error }, 'adapter stop failed'));
       }
-      await pipeline.close();
       metrics.stop();
       await database.close();
     },

@@ -4,8 +4,11 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
+import { DiscordConnectionError } from './adapters/discord/index.ts';
 import { osUserName, runChat } from './adapters/shell/chat.ts';
 import { type Role, StartupError, startApp } from './app.ts';
+import { UsageError } from './cli-errors.ts';
+import { addPlatformCommands } from './cli-platforms.ts';
 import { parseWorkspaceRef } from './commands/agent-args.ts';
 import { argvToCommandText } from './commands/argv.ts';
 import { runAgentCommand } from './commands/handlers.ts';
@@ -74,6 +77,7 @@ export async function main(argv: string[]): Promise<void> {
     });
 
   addAgentCommands(program);
+  addPlatformCommands(program);
 
   try {
     await program.parseAsync(argv);
@@ -106,7 +110,7 @@ function waitForShutdownSignal(logger: Logger): Promise<void> {
 
 /** Known failures print their one-line message; anything else is a bug and keeps its stack. */
 function fail(error: unknown): never {
-  const known = [ConfigError, StartupError, MigrationError, UsageError];
+  const known = [ConfigError, StartupError, MigrationError, UsageError, DiscordConnectionError];
   if (error instanceof Error && known.some((type) => error instanceof type)) {
     console.error(`agent-bridge: ${error.message}`);
     process.exit(error instanceof ConfigError ? 2 : 1);
@@ -114,9 +118,6 @@ function fail(error: unknown): never {
   console.error(error);
   process.exit(1);
 }
-
-/** Input the user can fix: one line, exit 1. */
-class UsageError extends Error {}
 
 /**
  * `agents <verb> [name] [key=value …]`: the same command core as `/agent` in Slack and Discord,

@@ -1,0 +1,46 @@
+/**
+ * Builds the platform adapters the config enables, with their hooks bound to the orchestrator and
+ * the command core. The hooks reach the pipeline lazily: the pipeline needs the adapters (to post),
+ * and the adapters only call hooks after they are started, when the pipeline exists.
+ */
+import type { Express } from 'express';
+import { runAgentCommand } from '../commands/handlers.ts';
+import { parseAgentCommand } from '../commands/parse.ts';
+import type { Config } from '../config.ts';
+import type { Platform, PlatformAdapter } from '../core/types.ts';
+import type { Logger } from '../logger.ts';
+import type { Pipeline } from '../pipeline.ts';
+import { listAgents } from '../store/agents.ts';
+import type { Db } from '../store/database.ts';
+import { createDiscordAdapter } from './discord/index.ts';
+import type { AdapterHooks } from './hooks.ts';
+import { createSlackAdapter } from './slack/index.ts';
+
+export function adapterHooks(config: Config, db: Db, logger: Logger, pipeline: () => Pipeline): AdapterHooks {
+  return {
+    logger,
+    onInbound: (message) => pipeline().orchestrator.handleInbound(message),
+    onChange: (change) => pipeline().orchestrator.handleChange(change),
+    parseCommand: parseAgentCommand,
+    onCommand: (context, command) => runAgentCommand({ db, config }, context, command),
+    async listAgents(platform, workspaceExternalId) {
+      const workspace = await db.workspace.findUnique({
+        where: { platform_externalId: { platform, externalId: workspaceExternalId } },
+      });
+      if (!workspace) return [];
+      const agents = await listAgents(db, workspace.id);
+      return agents.map((a) => ({ id: a.id, name: a.name, role: a.role }));
+    },
+  };
+}
+
+export function createPlatformAdapters(
+  config: Config,
+  hooks: AdapterHooks,
+  app: Express,
+): Partial<Record<Platform, PlatformAdapter>> {
+  const adapters: Partial<Record<Platform, PlatformAdapter>> = {};
+  if (config.slack.mode !== 'off') adapters.slack = createSlackAdapter({ config: config.slack, hooks, app });
+  if (config.discord.enabled) adapters.discord = createDiscordAdapter({ config: config.discord, hooks });
+  return adapters;
+}
