@@ -26,6 +26,11 @@ export interface InboundMessage {
   /** Thread root id when the message is in a thread (Slack `thread_ts`, Discord thread channel). */
   threadId?: string;
   isDirect: boolean;
+  /**
+   * Discord DMs have no guild: the workspaces (guild ids) the author shares with the bot, whose
+   * agents this DM may reach. Unset elsewhere: the DM's own workspace is used.
+   */
+  dmWorkspaceIds?: string[];
   author: InboundAuthor;
   text: string;
   /** Platform user ids mentioned in the message (the bot user among them when it was @mentioned). */

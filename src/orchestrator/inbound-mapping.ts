@@ -26,6 +26,13 @@ export function replyThread(
   return message.isDirect || message.platform !== 'slack' ? undefined : message.platformMessageId;
 }
 
+/** Where a reply opens a new thread (Slack channel top level): the message itself is its root. */
+export function replyThreadRoot(
+  message: Pick<InboundMessage, 'isDirect' | 'threadId' | 'platformMessageId' | 'platform'>,
+): string | undefined {
+  return message.threadId ? undefined : replyThread(message);
+}
+
 export function typingTarget(message: InboundMessage): TypingTarget {
   const threadId = replyThread(message);
   return {

@@ -4,9 +4,12 @@ import type { AgentCandidate } from './decisions/agent-candidate.ts';
 import type { TurnAuthorship } from './decisions/loop-guard.ts';
 
 /** Every live agent of a workspace (paused ones too: addressing one earns the paused notice). */
-export function candidatesFor(db: Db, workspaceId: string): Promise<AgentCandidate[]> {
+export function candidatesFor(db: Db, workspaceIds: string | string[]): Promise<AgentCandidate[]> {
   return db.agent.findMany({
-    where: { workspaceId, isActive: true },
+    where: {
+      workspaceId: { in: typeof workspaceIds === 'string' ? [workspaceIds] : workspaceIds },
+      isActive: true,
+    },
     select: {
       id: true,
       name: true,

@@ -1,7 +1,6 @@
 /** An edited or deleted platform message: the stored copy follows, so the context stays true. */
 import type { Platform } from '../core/types.ts';
 import type { Db } from '../store/database.ts';
-import { deleteMessage, editMessage } from '../store/messages.ts';
 
 export type MessageChange = {
   platform: Platform;
@@ -12,19 +11,19 @@ export type MessageChange = {
 } & ({ kind: 'edit'; text: string } | { kind: 'delete' });
 
 export async function applyMessageChange(db: Db, change: MessageChange): Promise<{ updated: number }> {
-  const conversation = await db.conversation.findFirst({
-    where: {
+  // By channel, not by conversation: a message that opened a thread moved into it. A platform
+  // message id is unique within its channel (Slack ts, Discord snowflake).
+  const where = {
+    platformMessageId: change.platformMessageId,
+    conversation: {
       platform: change.platform,
       channelId: change.channelId,
-      threadId: change.threadId ?? '',
       workspace: { externalId: change.workspaceId },
     },
-    select: { id: true },
+  };
+  const { count } = await db.message.updateMany({
+    where,
+    data: change.kind === 'edit' ? { content: change.text, editedAt: new Date() } : { isActive: false },
   });
-  if (!conversation) return { updated: 0 };
-  const { count } =
-    change.kind === 'edit'
-      ? await editMessage(db, conversation.id, change.platformMessageId, change.text)
-      : await deleteMessage(db, conversation.id, change.platformMessageId);
   return { updated: count };
 }

@@ -19,7 +19,14 @@ import { selectAgent } from './decisions/agent-selection.ts';
 import { replyDebounceKey } from './decisions/debounce.ts';
 import { pausedNoticeText, shouldSendPausedNotice } from './decisions/paused-notice.ts';
 import { decideReply } from './decisions/reply-decision.ts';
-import { conversationKind, isOwnPost, replyThread, SELF, typingTarget } from './inbound-mapping.ts';
+import {
+  conversationKind,
+  isOwnPost,
+  replyThread,
+  replyThreadRoot,
+  SELF,
+  typingTarget,
+} from './inbound-mapping.ts';
 import { candidatesFor, recentTurns } from './lookups.ts';
 import { applyMessageChange, type MessageChange } from './message-changes.ts';
 import { chooseAgentHelp, NO_AGENT_IN_CHANNEL_HELP, NO_AGENTS_HELP } from './notices.ts';
@@ -53,6 +60,8 @@ export type { MessageChange } from './message-changes.ts';
 
 export type InboundOutcome =
   | { status: 'duplicate' }
+  /** A channel message no agent can hear: not stored. */
+  | { status: 'ignored' }
   | { status: 'own_message' }
   | { status: 'stored'; messageId: number; reason: string }
   | { status: 'notice'; messageId: number; notice: 'help' | 'paused' | 'no_agents' | 'no_agent_in_channel' }
@@ -70,21 +79,43 @@ export function createOrchestrator(deps: OrchestratorDeps) {
     if (isOwnPost(message, bot)) return { status: 'own_message' };
 
     const workspace = await ensureWorkspace(db, message.platform, message.workspaceId);
+    const agents = await candidatesFor(db, await reachableWorkspaceIds(message, workspace.id));
+    const joined = message.isDirect
+      ? []
+      : await agentsInChannel(db, message.platform, message.channelId, workspace.id);
+    const addressing = resolveAddressing(message, bot.userId, agents);
+    // A channel no agent has joined is none of our business unless the message speaks to us.
+    if (
+      !message.isDirect &&
+      joined.length === 0 &&
+      !addressing.botMentioned &&
+      addressing.addressedAgentIds.length === 0
+    ) {
+      return { status: 'ignored' };
+    }
+
     const author = await ensureUser(db, {
       platform: message.platform,
       externalId: message.author.id,
       displayName: message.author.displayName,
       isBot: message.author.isBot || Boolean(message.author.isWebhook),
     });
+    // A Slack channel message that speaks to us gets its reply in a thread on itself, and that
+    // thread is its conversation from the start: follow-ups there see the question and the answer,
+    // and both deliveries of one mention (app_mention + message) land on the same unique key.
+    const threadRoot =
+      addressing.botMentioned || addressing.addressedAgentIds.length > 0
+        ? replyThreadRoot(message)
+        : undefined;
     const conversation = await ensureConversation(
       db,
       {
         platform: message.platform,
         workspaceId: workspace.id,
         channelId: message.channelId,
-        threadId: message.threadId,
+        threadId: message.threadId ?? threadRoot,
       },
-      conversationKind(message),
+      threadRoot ? 'thread' : conversationKind(message),
     );
     const stored = await storeInboundMessage(db, {
       conversationId: conversation.id,
@@ -109,9 +140,6 @@ export function createOrchestrator(deps: OrchestratorDeps) {
       storedAt: stored.message.createdAt,
     });
 
-    const agents = await candidatesFor(db, workspace.id);
-    const joined = message.isDirect ? [] : await agentsInChannel(db, message.platform, message.channelId);
-    const addressing = resolveAddressing(message, bot.userId, agents);
     const decision = decideReply({
       isDirect: message.isDirect,
       author: message.author,
@@ -125,7 +153,7 @@ export function createOrchestrator(deps: OrchestratorDeps) {
     if (!decision.reply) {
       bus.emit('reply.decided', { ...ref, reply: false, reason: decision.reason });
       if (decision.reason === 'no_agent_in_channel') {
-        await postNotice(message, NO_AGENT_IN_CHANNEL_HELP, `hint-${messageId}`);
+        void postNotice(message, NO_AGENT_IN_CHANNEL_HELP, `hint-${messageId}`);
         return { status: 'notice', messageId, notice: 'no_agent_in_channel' };
       }
       return { status: 'stored', messageId, reason: decision.reason };
@@ -158,10 +186,10 @@ export function createOrchestrator(deps: OrchestratorDeps) {
 
     switch (selection.kind) {
       case 'help':
-        await postNotice(message, chooseAgentHelp(selection.agents), `help-${messageId}`);
+        void postNotice(message, chooseAgentHelp(selection.agents), `help-${messageId}`);
         return { status: 'notice', messageId, notice: 'help' };
       case 'none':
-        if (message.isDirect) await postNotice(message, NO_AGENTS_HELP, `help-${messageId}`);
+        if (message.isDirect) void postNotice(message, NO_AGENTS_HELP, `help-${messageId}`);
         return selection.reason === 'no_agents' && message.isDirect
           ? { status: 'notice', messageId, notice: 'no_agents' }
           : { status: 'stored', messageId, reason: selection.reason };
@@ -261,6 +289,16 @@ export function createOrchestrator(deps: OrchestratorDeps) {
     });
   }
 
+  /** A Discord DM reaches the agents of the guilds its author shares with the bot. */
+  async function reachableWorkspaceIds(message: InboundMessage, ownId: string): Promise<string[]> {
+    if (!message.isDirect || !message.dmWorkspaceIds?.length) return [ownId];
+    const shared = await db.workspace.findMany({
+      where: { platform: message.platform, externalId: { in: message.dmWorkspaceIds } },
+      select: { id: true },
+    });
+    return [ownId, ...shared.map((w) => w.id)];
+  }
+
   async function maybePausedNotice(message: InboundMessage, conversationId: string, agent: AgentCandidate) {
     if (!isPaused(agent)) return;
     const key = { agentId_conversationId: { agentId: agent.id, conversationId } };
@@ -289,6 +327,7 @@ export function createOrchestrator(deps: OrchestratorDeps) {
     );
   }
 
+  /** Posted directly, never awaited by handleInbound: the platform's ack must not wait on it. */
   async function postNotice(message: InboundMessage, text: string, idempotencyKey: string) {
     const adapter = deps.adapters[message.platform];
     if (!adapter) return;

@@ -129,10 +129,15 @@ export async function leaveChannel(db: Db, agentId: string, channelId: string, a
   });
 }
 
-/** Live agents joined to a channel. */
-export async function agentsInChannel(db: DbOrTx, platform: Platform, channelId: string) {
+/** Live agents of a workspace joined to a channel. */
+export async function agentsInChannel(
+  db: DbOrTx,
+  platform: Platform,
+  channelId: string,
+  workspaceId: string,
+) {
   const rows = await db.channelAgent.findMany({
-    where: { platform, channelId, agent: { isActive: true } },
+    where: { platform, channelId, agent: { isActive: true, workspaceId } },
     include: { agent: true },
   });
   return rows.map((row) => row.agent);

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InboundMessage } from '../../src/core/types.ts';
-import { setAgentPaused } from '../../src/store/agents.ts';
+import { joinChannel, setAgentPaused } from '../../src/store/agents.ts';
 import { type Harness, startHarness } from '../support/pipeline-harness.ts';
 import { useTestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -251,31 +251,35 @@ describe('reply pipeline: many agents, limits, crashes', () => {
     expect(echo).toEqual({ status: 'own_message' });
   });
 
-  it('the model sees the system prompt, then the conversation oldest first: own replies as assistant, others as named user turns', async () => {
+  it('the model sees the system prompt, then the thread oldest first: own replies as assistant, others as named user turns', async () => {
     const h = await harness();
-    await h.createAgent('Aria', { role: 'mentor' });
+    const aria = await h.createAgent('Aria', { role: 'mentor' });
     const nova = await h.createAgent('Nova');
+    await joinChannel(h.db, aria.id, 'slack', 'C1', { label: 'test' });
     h.gemini.setDefault({ text: 'Aria here.' });
-    await h.send('hi all', channelMessage('hi all', { mentionedUserIds: [] }));
+    const inThread = (text: string, extra: Partial<InboundMessage> = {}) =>
+      channelMessage(text, { threadId: '1700.000001', ...extra });
+    // Not addressed, but Aria has joined the channel: stored as context.
+    expect(await h.send('hi all', inThread('hi all', { mentionedUserIds: [] }))).toMatchObject({
+      status: 'stored',
+    });
     await h.send(
       '<@UBOT> Aria what is a monad?',
-      channelMessage('<@UBOT> Aria what is a monad?', {
-        author: { id: 'UBO', displayName: 'Bo', isBot: false },
-      }),
+      inThread('<@UBOT> Aria what is a monad?', { author: { id: 'UBO', displayName: 'Bo', isBot: false } }),
     );
     await waitFor('the first reply', () => h.adapter.replies().length === 1);
+    expect(h.adapter.replies()[0]).toMatchObject({ channelId: 'C1', threadId: '1700.000001' });
+    const thread = await h.db.conversation.findFirstOrThrow({
+      where: { channelId: 'C1', threadId: '1700.000001', workspace: { externalId: `T${h.prefix}` } },
+    });
     await h.db.message.create({
       data: {
-        conversationId: (
-          await h.db.conversation.findFirstOrThrow({
-            where: { channelId: 'C1', workspace: { externalId: `T${h.prefix}` } },
-          })
-        ).id,
+        conversationId: thread.id,
         agentId: nova.id,
         content: 'A monoid in the category of endofunctors.',
       },
     });
-    await h.send('<@UBOT> Aria is Nova right?', channelMessage('<@UBOT> Aria is Nova right?'));
+    await h.send('<@UBOT> Aria is Nova right?', inThread('<@UBOT> Aria is Nova right?'));
     await waitFor('the second reply', () => h.adapter.replies().length === 2);
 
     const request = h.gemini.requests[1];
@@ -287,6 +291,50 @@ describe('reply pipeline: many agents, limits, crashes', () => {
       ['user', 'Nova: A monoid in the category of endofunctors.'],
       ['user', 'Ana: <@UBOT> Aria is Nova right?'],
     ]);
+  });
+
+  it('a Slack channel mention opens a thread on the message, and follow-ups there see the question and the answer', async () => {
+    const h = await harness();
+    await h.createAgent('Aria');
+    h.gemini.setDefault({ text: 'Use a Map.' });
+    await h.send(
+      'x',
+      channelMessage('<@UBOT> Aria how do I count words?', { platformMessageId: '1700.000100' }),
+    );
+    await waitFor('the reply', () => h.adapter.replies().length === 1);
+    expect(h.adapter.replies()[0]).toMatchObject({ channelId: 'C1', threadId: '1700.000100' });
+    await h.send(
+      'x',
+      channelMessage('<@UBOT> Aria and then sort them?', {
+        threadId: '1700.000100',
+        platformMessageId: '1700.000200',
+      }),
+    );
+    await waitFor('the follow-up reply', () => h.adapter.replies().length === 2);
+    expect(h.gemini.requests[1]?.body.contents.map((c) => c.parts[0]?.text)).toEqual([
+      '<@UBOT> Aria how do I count words?',
+      'Use a Map.',
+      '<@UBOT> Aria and then sort them?',
+    ]);
+    // The message that opened the thread can still be edited where it now lives.
+    const edited = await h.pipeline.orchestrator.handleChange({
+      platform: 'slack',
+      workspaceId: `T${h.prefix}`,
+      channelId: 'C1',
+      platformMessageId: '1700.000100',
+      kind: 'edit',
+      text: 'how do I count words fast?',
+    });
+    expect(edited).toEqual({ updated: 1 });
+  });
+
+  it('channel chatter no agent can hear is not stored', async () => {
+    const h = await harness();
+    await h.createAgent('Aria');
+    expect(await h.send('lunch?', channelMessage('lunch?', { mentionedUserIds: [] }))).toEqual({
+      status: 'ignored',
+    });
+    expect(await h.db.message.count({ where: { content: 'lunch?' } })).toBe(0);
   });
 
   it('over its rate limit an agent waits: every message is answered, none dropped', async () => {

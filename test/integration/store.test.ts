@@ -121,7 +121,7 @@ describe.each(providers)('store on %s', (provider) => {
     await updateAgent(db, nova.id, { goal: 'ship it' }, { label: 'slack:U2 (Bo)' });
     expect((await joinChannel(db, nova.id, 'slack', 'C-audit', actor)).joined).toBe(true);
     expect((await joinChannel(db, nova.id, 'slack', 'C-audit', actor)).joined).toBe(false);
-    expect((await agentsInChannel(db, 'slack', 'C-audit')).map((a) => a.name)).toEqual(['Nova']);
+    expect((await agentsInChannel(db, 'slack', 'C-audit', ws.id)).map((a) => a.name)).toEqual(['Nova']);
     const trail = await auditTrail(db, nova.id);
     expect(trail.map((a) => [a.action, a.actorLabel])).toEqual([
       ['create', 'slack:U1 (Ana)'],

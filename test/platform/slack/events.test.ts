@@ -191,6 +191,8 @@ describe.each(providers)('slack events (%s)', (provider) => {
 
   it("stores another app's bot message as a bot's, and replies when it addresses an agent", async () => {
     const channel = newChannel();
+    // Aria hears the channel: its chatter is context.
+    await h.join(aria.id, channel);
     const idle = channelMessage({ bot_id: 'BOTHER', subtype: 'bot_message', text: 'build passed', channel });
     await h.sendEvent({ ...idle, username: 'CI' });
     const row = await h.db.message.findFirst({
@@ -210,6 +212,7 @@ describe.each(providers)('slack events (%s)', (provider) => {
 
   it('follows edits and deletions in the store', async () => {
     const channel = newChannel();
+    await h.join(aria.id, channel);
     const original = channelMessage({ user: 'UANA', text: 'first &amp; draft', channel });
     await h.sendEvent(original);
     expect(await stored(original.ts)).toMatchObject({ content: 'first & draft' });
@@ -237,6 +240,13 @@ describe.each(providers)('slack events (%s)', (provider) => {
       previous_message: { type: 'message', user: 'UANA', text: 'second draft', ts: original.ts },
     });
     expect(await stored(original.ts)).toMatchObject({ isActive: false });
+  });
+
+  it('does not store chatter in a channel no agent has joined', async () => {
+    const channel = newChannel();
+    const chatter = channelMessage({ user: 'UANA', text: 'lunch?', channel });
+    await h.sendEvent(chatter);
+    expect(await stored(chatter.ts)).toBeNull();
   });
 
   it('hints at /agent join when the bot is mentioned where no agent joined, posting as the bot', async () => {
