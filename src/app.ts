@@ -13,7 +13,7 @@ import { mountOperations } from './ops/admin.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { createPipeline, type Pipeline } from './pipeline.ts';
 import { createHttpServer, type HttpServer } from './server.ts';
-import { checkDependencies } from './startup/preflight.ts';
+import { checkDependencies, StartupError } from './startup/preflight.ts';
 import { type Database, openDatabase } from './store/database.ts';
 import { migrateDatabase } from './store/migrate.ts';
 
@@ -27,12 +27,14 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-export class StartupError extends Error {}
+export { StartupError };
 
 export interface StartOptions {
   adapters?: Partial<Record<Platform, PlatformAdapter>>;
   /** Redis key prefix of the queues ['ab']; tests give each run its own. */
   queuePrefix?: string;
+  /** The caller already ran the preflight checks (the CLI does, before loading everything). */
+  dependenciesChecked?: boolean;
 }
 
 export async function startApp(
@@ -41,7 +43,7 @@ export async function startApp(
   role: Role,
   options: StartOptions = {},
 ): Promise<RunningApp> {
-  const problems = await checkDependencies(config);
+  const problems = options.dependenciesChecked ? [] : await checkDependencies(config);
   if (problems.length > 0) throw new StartupError(problems.map((p) => p.message).join('\n'));
 
   const migration = await migrateDatabase(config.databaseUrl);

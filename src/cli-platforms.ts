@@ -1,7 +1,5 @@
 /** `agent-bridge slack …` and `agent-bridge discord …`: set-up helpers a person runs once. */
 import type { Command } from 'commander';
-import { discordInviteUrl, fetchApplicationId, registerCommands } from './adapters/discord/index.ts';
-import { formatSlackManifest, slackManifest } from './adapters/slack/index.ts';
 import { UsageError } from './cli-errors.ts';
 import { loadConfig } from './config.ts';
 
@@ -16,12 +14,13 @@ export function addPlatformCommands(program: Command): void {
     )
     .option('--name <name>', 'app and bot display name', 'agent-bridge')
     .option('--yaml', 'YAML instead of JSON')
-    .action((options: { url?: string; name: string; yaml?: boolean }) => {
+    .action(async (options: { url?: string; name: string; yaml?: boolean }) => {
       if (options.url && !/^https:\/\/[^\s/]+/.test(options.url)) {
         throw new UsageError(
           `--url must be the https:// address Slack can reach, e.g. https://bridge.example.com`,
         );
       }
+      const { formatSlackManifest, slackManifest } = await import('./adapters/slack/manifest.ts');
       const manifest = slackManifest({
         socketMode: !options.url,
         name: options.name,
@@ -36,6 +35,7 @@ export function addPlatformCommands(program: Command): void {
     .description('register /agent (in DISCORD_GUILD_ID at once, else globally: up to an hour to appear)')
     .action(async () => {
       const config = discordConfig();
+      const { registerCommands } = await import('./adapters/discord/index.ts');
       const result = await registerCommands({
         token: config.botToken,
         apiUrl: config.apiUrl,
@@ -50,6 +50,7 @@ export function addPlatformCommands(program: Command): void {
     .description('print the URL that adds the bot to a server with exactly the permissions it needs')
     .action(async () => {
       const config = discordConfig();
+      const { discordInviteUrl, fetchApplicationId } = await import('./adapters/discord/index.ts');
       const applicationId = await fetchApplicationId({ token: config.botToken, apiUrl: config.apiUrl });
       console.log(discordInviteUrl(applicationId));
     });

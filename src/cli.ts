@@ -1,24 +1,18 @@
 /**
  * `agent-bridge` command line: start | migrate | chat | agents … | slack … | discord …
  * Errors a user can fix print one line (no stack) and exit non-zero.
+ *
+ * Each command imports what it needs when it runs: the platform SDKs, the queue and the database
+ * clients take seconds to load, and a start that cannot reach Redis must say so at once.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
-import { DiscordConnectionError } from './adapters/discord/index.ts';
-import { osUserName, runChat } from './adapters/shell/chat.ts';
-import { type Role, StartupError, startApp } from './app.ts';
-import { UsageError } from './cli-errors.ts';
+import { USER_FACING_ERRORS, UsageError } from './cli-errors.ts';
 import { addPlatformCommands } from './cli-platforms.ts';
-import { parseWorkspaceRef } from './commands/agent-args.ts';
-import { argvToCommandText } from './commands/argv.ts';
-import { runAgentCommand } from './commands/handlers.ts';
-import { parseAgentCommand } from './commands/parse.ts';
-import { renderReplyAsText } from './commands/render-text.ts';
-import { type Config, ConfigError, configSecrets, loadConfig } from './config.ts';
+import { type Config, configSecrets, loadConfig } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { openDatabase } from './store/database.ts';
-import { MigrationError, migrateDatabase } from './store/migrate.ts';
 
+type Role = 'gateway' | 'worker' | 'all';
 const roles: Role[] = ['gateway', 'worker', 'all'];
 
 export async function main(argv: string[]): Promise<void> {
@@ -32,7 +26,11 @@ export async function main(argv: string[]): Promise<void> {
     .option('--role <role>', 'which parts run in this process: gateway | worker | all', parseRole, 'all')
     .action(async (options: { role: Role }) => {
       const { config, logger } = setup();
-      const app = await startApp(config, logger, options.role);
+      const { checkDependencies, StartupError } = await import('./startup/preflight.ts');
+      const problems = await checkDependencies(config);
+      if (problems.length > 0) throw new StartupError(problems.map((p) => p.message).join('\n'));
+      const { startApp } = await import('./app.ts');
+      const app = await startApp(config, logger, options.role, { dependenciesChecked: true });
       logger.info({ role: options.role }, 'agent-bridge started');
       await waitForShutdownSignal(logger);
       await app.close();
@@ -44,6 +42,7 @@ export async function main(argv: string[]): Promise<void> {
     .description('apply pending database migrations (DATABASE_URL)')
     .action(async () => {
       const { config } = setup();
+      const { migrateDatabase } = await import('./store/migrate.ts');
       const { applied } = await migrateDatabase(config.databaseUrl);
       console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'database schema is up to date');
     });
@@ -63,6 +62,7 @@ export async function main(argv: string[]): Promise<void> {
         secrets: configSecrets(config),
       });
       const prefix = process.env.AGENT_BRIDGE_QUEUE_PREFIX?.trim();
+      const { runChat } = await import('./adapters/shell/chat.ts');
       const code = await runChat({
         ...options,
         config,
@@ -110,10 +110,9 @@ function waitForShutdownSignal(logger: Logger): Promise<void> {
 
 /** Known failures print their one-line message; anything else is a bug and keeps its stack. */
 function fail(error: unknown): never {
-  const known = [ConfigError, StartupError, MigrationError, UsageError, DiscordConnectionError];
-  if (error instanceof Error && known.some((type) => error instanceof type)) {
+  if (error instanceof Error && USER_FACING_ERRORS.has(error.constructor.name)) {
     console.error(`agent-bridge: ${error.message}`);
-    process.exit(error instanceof ConfigError ? 2 : 1);
+    process.exit(error.constructor.name === 'ConfigError' ? 2 : 1);
   }
   console.error(error);
   process.exit(1);
@@ -138,11 +137,29 @@ function addAgentCommands(program: Command): void {
     )
     .option('--channel <id>', 'the channel join/leave act on')
     .action(async (words: string[], options: { workspace: string; channel?: string }) => {
+      const [{ parseWorkspaceRef }, { argvToCommandText }, { parseAgentCommand }] = await Promise.all([
+        import('./commands/agent-args.ts'),
+        import('./commands/argv.ts'),
+        import('./commands/parse.ts'),
+      ]);
       const ref = parseWorkspaceRef(options.workspace);
       if (!ref.ok) throw new UsageError(ref.error);
       const parsed = parseAgentCommand(argvToCommandText(words));
       if (!parsed.ok) throw new UsageError(parsed.error);
       const { config } = setup();
+      const [
+        { migrateDatabase },
+        { openDatabase },
+        { runAgentCommand },
+        { renderReplyAsText },
+        { osUserName },
+      ] = await Promise.all([
+        import('./store/migrate.ts'),
+        import('./store/database.ts'),
+        import('./commands/handlers.ts'),
+        import('./commands/render-text.ts'),
+        import('./adapters/shell/chat.ts'),
+      ]);
       await migrateDatabase(config.databaseUrl);
       const database = await openDatabase(config.databaseUrl);
       try {

@@ -9,6 +9,9 @@ import type { Config } from '../config.ts';
 import { pingRedis, withTimeout } from '../infra/redis.ts';
 import { databaseTarget } from '../store/database-url.ts';
 
+/** Start-up cannot go on; the message says what to do. */
+export class StartupError extends Error {}
+
 export interface Problem {
   variable: 'REDIS_URL' | 'DATABASE_URL';
   message: string;
