@@ -41,6 +41,10 @@ export interface CommandContext {
   /** The channel the command was typed in (join/leave/use act on it). */
   channelId?: string;
   isDirect: boolean;
+  /** Discord DMs: the guilds the user shares with the bot; `use` may pick an agent of any of them. */
+  dmWorkspaceExternalIds?: string[];
+  /** Names of those guilds by id, for answers that say which server an agent is in. */
+  dmWorkspaceNames?: Record<string, string>;
   actor: {
     platformUserId: string;
     displayName: string;

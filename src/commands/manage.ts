@@ -48,6 +48,10 @@ export function checkCreate(
   rawName: string,
   fields: AgentFieldValues,
 ): Checked<CreateInput> {
+  // `@dm` holds every Discord DM at once, in no server: nobody could find or manage an agent made there.
+  if (ctx.isDirect && ctx.dmWorkspaceExternalIds !== undefined) {
+    return { ok: false, error: 'Create agents in a server channel, so its members can use them.' };
+  }
   const permission = checkPermission({ verb: 'create', ...rules(config, ctx) });
   if (!permission.allowed) return { ok: false, error: permission.reason };
   const name = validateName(rawName);

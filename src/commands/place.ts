@@ -3,6 +3,7 @@ import { audit, joinChannel, leaveChannel } from '../store/agents.ts';
 import { ensureConversation, setActiveAgent } from '../store/conversations.ts';
 import type { CommandReply } from './command.ts';
 import { excerpt } from './fields.ts';
+import { findReachable } from './reach.ts';
 import { actorOf, failed, findAgent, type Session, succeeded } from './session.ts';
 import { usage } from './usage.ts';
 
@@ -38,7 +39,8 @@ export async function useVerb(s: Session, name: string): Promise<CommandReply> {
       `/agent use picks who answers in a DM with the bot: in a channel, address the agent by name (@bot ${excerpt(name)} …).`,
     );
   }
-  const found = await findAgent(s, name);
+  // The DM's conversation stays in its own workspace, whichever server the agent lives in.
+  const found = await findReachable(s, name);
   if (!found.agent) return found.reply;
   const { agent } = found;
   const key = { platform: s.ctx.platform, workspaceId: s.workspaceId, channelId };

@@ -8,33 +8,61 @@ import type { Platform } from '../core/types.ts';
 import { auditTrail, listAgents } from '../store/agents.ts';
 import { AGENT_NAME_RULE } from './agent-args.ts';
 import type { CommandReply } from './command.ts';
-import { findAgent, modelLabel, type Session, statusLabel, succeeded } from './session.ts';
+import {
+  agentsInReach,
+  findReachable,
+  IN_SHARED_SERVERS,
+  noAgentsInReach,
+  type ReachableAgent,
+  reachesServers,
+} from './reach.ts';
+import { modelLabel, type Session, statusLabel, succeeded } from './session.ts';
 import { createExample, helpLines } from './usage.ts';
 
+type Row = NonNullable<CommandReply['rows']>[number];
+
 export async function listVerb(s: Session): Promise<CommandReply> {
+  if (reachesServers(s)) return listInReach(s);
   const agents = await listAgents(s.db, s.workspaceId);
   if (agents.length === 0) {
     return succeeded(`No agents here yet: create one with ${createExample(s.ctx.platform, 'Aria')}`);
   }
-  const rows = agents.map((agent) => {
-    const channelIds = agent.channels.map((c) => c.channelId).sort();
-    return {
-      name: agent.name,
-      status: statusLabel(agent.status),
-      model: modelLabel(agent.modelConfig, s.config.defaultModel),
-      channels: channelIds.join(', '),
-      channelIds,
-      role: agent.role,
-    };
-  });
-  const count = agents.length === 1 ? '1 agent' : `${agents.length} agents`;
-  return succeeded(`${count} here.`, { title: 'Agents', rows });
+  const rows = agents.map((agent) => rowOf(s, agent));
+  return succeeded(`${countOf(agents.length)} here.`, { title: 'Agents', rows });
+}
+
+/** A Discord DM: the agents of the servers shared with the bot, marked with their server when several. */
+async function listInReach(s: Session): Promise<CommandReply> {
+  const reached = await agentsInReach(s);
+  if (reached.length === 0) return succeeded(`No agents: ${noAgentsInReach(s, 'Aria')}`);
+  const several = new Set(reached.map(({ where }) => where)).size > 1;
+  const rows = reached
+    .map(({ agent, where }) => rowOf(s, agent, several ? `${agent.name} (${where})` : agent.name))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  return succeeded(`${countOf(reached.length)} ${IN_SHARED_SERVERS}.`, { title: 'Agents', rows });
+}
+
+function rowOf(s: Session, agent: ReachableAgent, name = agent.name): Row {
+  const channelIds = agent.channels.map((c) => c.channelId).sort();
+  return {
+    name,
+    status: statusLabel(agent.status),
+    model: modelLabel(agent.modelConfig, s.config.defaultModel),
+    channels: channelIds.join(', '),
+    channelIds,
+    role: agent.role,
+  };
+}
+
+function countOf(n: number): string {
+  return n === 1 ? '1 agent' : `${n} agents`;
 }
 
 export async function showVerb(s: Session, name: string): Promise<CommandReply> {
-  const found = await findAgent(s, name);
+  const found = await findReachable(s, name);
   if (!found.agent) return found.reply;
   const { agent } = found;
+  const server = found.where ? [{ label: 'Server', value: found.where }] : [];
   const [created, channels] = await Promise.all([
     createdBy(s, agent.id, agent.createdAt),
     s.db.channelAgent.findMany({ where: { agentId: agent.id }, orderBy: { channelId: 'asc' } }),
@@ -45,6 +73,7 @@ export async function showVerb(s: Session, name: string): Promise<CommandReply> 
     title: agent.name,
     channelIds,
     fields: [
+      ...server,
       { label: 'Status', value: statusLabel(agent.status) },
       { label: 'Role', value: agent.role || none },
       { label: 'Goal', value: agent.goal || none },

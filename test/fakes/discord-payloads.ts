@@ -36,6 +36,8 @@ export interface FakeGuild {
   name: string;
   ownerId: string;
   channels: FakeChannel[];
+  /** Who is in the guild (GET /guilds/:id/members/:user answers for these). */
+  members: FakeUser[];
 }
 
 export type Json = Record<string, unknown>;

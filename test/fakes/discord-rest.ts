@@ -1,13 +1,15 @@
 /**
  * A local Discord REST API (`/api/v10/...`) with the state the adapter touches: messages (echoed
  * to the gateway as MESSAGE_CREATE, like Discord; `enforce_nonce` honoured), typing, channel
- * webhooks (create, list, execute with `?wait=true&thread_id=`), commands, interaction callbacks
- * and `@original` edits. Any request can be answered once by a scripted failure (429 + retry_after,
+ * webhooks (create, list, execute with `?wait=true&thread_id=`), guild members (one at a time, as
+ * a bot without the Server Members intent asks), commands, interaction callbacks and `@original`
+ * edits. Any request can be answered once by a scripted failure (429 + retry_after,
  * 403 Missing Permissions…); every request is logged for the tests.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type FakeChannel,
+  type FakeGuild,
   type FakeUser,
   type Json,
   memberPayload,
@@ -49,6 +51,7 @@ export interface RestWorld {
   applicationId: string;
   gatewayUrl(): string;
   channel(id: string): FakeChannel | undefined;
+  guild(id: string): FakeGuild | undefined;
   /** Discord sends every created message to the gateway too. */
   echo(message: Json): void;
 }
@@ -165,6 +168,12 @@ export class FakeDiscordRest {
       case 'GET channels/:id/webhooks':
       case 'POST channels/:id/webhooks':
         return this.channelWebhooks(r, s[1] ?? '');
+      case 'GET guilds/:id/members/:id': {
+        const guild = this.world.guild(s[1] ?? '');
+        if (!guild) return notFound(10004, 'Unknown Guild');
+        const member = guild.members.find((user) => user.id === s[3]);
+        return member ? ok(memberPayload(member)) : notFound(10007, 'Unknown Member');
+      }
       case 'GET webhooks/:id': {
         const webhook = this.webhooks.get(s[1] ?? '');
         return webhook ? ok(webhookJson(webhook)) : notFound(10015, 'Unknown Webhook');

@@ -2,8 +2,8 @@
  * A local Discord (gateway + REST on loopback) for driving the real discord.js client:
  *   const discord = await startFakeDiscord();
  *   new Client({ ..., rest: { api: discord.apiUrl } }).login(discord.token)
- * One guild with #general, #random and a thread under #general; people and another bot to talk;
- * DMs on demand. Tests speak through `say`, `edit`, `remove` and `interact`.
+ * One guild with #general, #random and a thread under #general; people and another bot to talk
+ * (members of the guild), a stranger who is not; DMs on demand. Tests speak through `say`, `edit`, `remove` and `interact`.
  */
 
 import { FakeGateway } from './discord-gateway.ts';
@@ -37,6 +37,8 @@ export interface FakeDiscord {
   thread: FakeChannel;
   ana: FakeUser;
   ben: FakeUser;
+  /** Someone who shares no guild with the bot (they can still DM it). */
+  stranger: FakeUser;
   /** Someone else's bot in the guild. */
   otherBot: FakeUser;
   gateway: FakeGateway;
@@ -71,11 +73,14 @@ export async function startFakeDiscord(
     parentId: general.id,
   };
   const ana: FakeUser = { id: snowflake(), username: 'ana', globalName: 'Ana' };
+  const ben: FakeUser = { id: snowflake(), username: 'ben', globalName: 'Ben' };
+  const otherBot: FakeUser = { id: snowflake(), username: 'otherbot', bot: true };
   const guild: FakeGuild = {
     id: guildId,
     name: 'Test Guild',
     ownerId: ana.id,
     channels: [general, random, thread],
+    members: [bot, ana, ben, otherBot],
   };
   const channels = new Map(guild.channels.map((c) => [c.id, c]));
 
@@ -105,6 +110,7 @@ export async function startFakeDiscord(
     applicationId,
     gatewayUrl: () => gateway.url,
     channel: (id) => channels.get(id),
+    guild: (id) => (id === guild.id ? guild : undefined),
     echo: (message) => gateway.dispatch('MESSAGE_CREATE', message),
   });
   const http = await startLoopbackServer((req, res) => rest.handle(req, res));
@@ -119,8 +125,9 @@ export async function startFakeDiscord(
     random,
     thread,
     ana,
-    ben: { id: snowflake(), username: 'ben', globalName: 'Ben' },
-    otherBot: { id: snowflake(), username: 'otherbot', bot: true },
+    ben,
+    stranger: { id: snowflake(), username: 'sam', globalName: 'Sam' },
+    otherBot,
     gateway,
     rest,
     dmWith(user) {

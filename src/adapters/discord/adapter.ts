@@ -17,6 +17,7 @@ import type { BotIdentity, OutboundReply, PlatformAdapter, TypingTarget } from '
 import type { AdapterHooks } from '../hooks.ts';
 import { createDiscordClient, DiscordConnectionError, explainConnectionFailure } from './connection.ts';
 import { deliverReply } from './delivery.ts';
+import { DmGuilds } from './dm-guilds.ts';
 import { type InboundContext, toChange, toInbound } from './inbound.ts';
 import { handleInteraction } from './interactions.ts';
 import { OwnPosts } from './own-posts.ts';
@@ -67,6 +68,8 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
   const client = createDiscordClient(config.apiUrl);
   const own = new OwnPosts();
   const webhooks = new WebhookDirectory({ rest: client.rest, botUserId: () => client.user?.id, logger });
+  const dmGuilds = new DmGuilds({ client, logger });
+  const sharedGuilds = (userId: string) => dmGuilds.of(userId);
   const queue = new PerKeyQueue();
   const deferAfterMs = opts.deferAfterMs ?? 1_500;
   let reported: string | undefined;
@@ -79,6 +82,7 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
       const agents = await hooks.listAgents('discord', workspaceId);
       return agents.find((a) => a.name.toLowerCase() === name.toLowerCase())?.id;
     },
+    sharedGuilds,
   };
 
   /** The fix for a failure a person must act on, logged once however many paths report it. */
@@ -137,7 +141,7 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
     for (const id of data.ids) queue.run(data.channel_id, () => onChange('delete', { ...data, id }));
   });
   client.on(Events.InteractionCreate, (interaction) => {
-    handleInteraction(interaction, { hooks, deferAfterMs }).catch((error: unknown) =>
+    handleInteraction(interaction, { hooks, deferAfterMs, sharedGuilds }).catch((error: unknown) =>
       logger.warn({ err: error, interactionId: interaction.id }, 'discord interaction not answered'),
     );
   });

@@ -2,9 +2,10 @@
  * Discord events → the platform-neutral InboundMessage / MessageChange. Translation only: who
  * answers, and whether anyone does, is the orchestrator's call.
  *
- * Where a message lives: workspace = guild id (`@dm` for DMs); channel = the text channel; a thread
- * is its own conversation (`threadId` = the thread's channel id) under its parent channel
- * (`channelId` = parent id), so agents joined to a channel hear its threads too.
+ * Where a message lives: workspace = guild id (`@dm` for DMs, which also carry the guilds their
+ * author shares with the bot); channel = the text channel; a thread is its own conversation
+ * (`threadId` = the thread's channel id) under its parent channel (`channelId` = parent id), so
+ * agents joined to a channel hear its threads too.
  */
 import {
   type Client,
@@ -15,6 +16,7 @@ import {
 } from 'discord.js';
 import type { InboundAuthor, InboundMessage } from '../../core/types.ts';
 import type { MessageChange } from '../../orchestrator/orchestrator.ts';
+import type { SharedGuild } from './dm-guilds.ts';
 import { agentNameOfBotPost } from './outbound.ts';
 import type { OwnPosts } from './own-posts.ts';
 import type { WebhookDirectory } from './webhooks.ts';
@@ -33,6 +35,8 @@ export interface InboundContext {
   webhooks: WebhookDirectory;
   /** The live agent of a workspace with this name, if any. */
   agentIdByName(workspaceId: string, name: string): Promise<string | undefined>;
+  /** The guilds a user shares with the bot (never throws): the workspaces their DMs reach. */
+  sharedGuilds(userId: string): Promise<SharedGuild[]>;
 }
 
 export interface Location {
@@ -56,9 +60,15 @@ export async function toInbound(message: Message, ctx: InboundContext): Promise<
   const ownAgent = await ownAgentOf(message, ctx);
   if (ownAgent) author.agentId = ownAgent;
   const repliedToAgentId = await repliedAgent(message, location, ctx);
+  // Our own posts in a DM come back too: only a person's DM needs their servers.
+  const dmWorkspaceIds =
+    location.isDirect && !message.author.bot
+      ? (await ctx.sharedGuilds(message.author.id)).map((guild) => guild.id)
+      : undefined;
   return {
     platform: 'discord',
     ...location,
+    ...(dmWorkspaceIds && { dmWorkspaceIds }),
     author,
     text: textOf(message),
     mentionedUserIds: [...message.mentions.users.keys()],

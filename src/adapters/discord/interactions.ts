@@ -1,7 +1,8 @@
 /**
  * `/agent` interactions: typed options → AgentCommand → the shared handlers → an ephemeral embed;
- * autocomplete of agent names. Work that outlasts `deferAfterMs` is deferred (Discord allows 3 s
- * for the first answer) and the embed follows as an edit.
+ * autocomplete of agent names (in a DM, those of the guilds the user shares with the bot). Work
+ * that outlasts `deferAfterMs` is deferred (Discord allows 3 s for the first answer) and the embed
+ * follows as an edit.
  */
 import {
   type APIEmbed,
@@ -22,6 +23,7 @@ import {
   type CommandReply,
 } from '../../commands/command.ts';
 import type { AdapterHooks } from '../hooks.ts';
+import type { SharedGuild } from './dm-guilds.ts';
 import { DM_WORKSPACE } from './inbound.ts';
 import { AGENT_COMMAND_NAME } from './slash-command.ts';
 
@@ -36,20 +38,25 @@ export interface InteractionDeps {
   hooks: AdapterHooks;
   /** Answer directly when the command finishes within this; else defer, then edit [1500]. */
   deferAfterMs: number;
+  /** The guilds a user shares with the bot (never throws): what `/agent` in their DM reaches. */
+  sharedGuilds(userId: string): Promise<SharedGuild[]>;
 }
 
 export async function handleInteraction(interaction: Interaction, deps: InteractionDeps): Promise<void> {
   if (interaction.isAutocomplete() && interaction.commandName === AGENT_COMMAND_NAME) {
-    await autocomplete(interaction, deps.hooks);
+    await autocomplete(interaction, deps);
   } else if (interaction.isChatInputCommand() && interaction.commandName === AGENT_COMMAND_NAME) {
     await runCommand(interaction, deps);
   }
 }
 
-async function autocomplete(interaction: AutocompleteInteraction, hooks: AdapterHooks): Promise<void> {
+async function autocomplete(interaction: AutocompleteInteraction, deps: InteractionDeps): Promise<void> {
   const typed = interaction.options.getFocused().trim().toLowerCase();
-  const agents = await hooks.listAgents('discord', interaction.guildId ?? DM_WORKSPACE);
-  const names = agents.map((a) => a.name).sort((a, b) => a.localeCompare(b));
+  const workspaces = interaction.guildId
+    ? [interaction.guildId]
+    : [DM_WORKSPACE, ...(await deps.sharedGuilds(interaction.user.id)).map((guild) => guild.id)];
+  const agents = await Promise.all(workspaces.map((id) => deps.hooks.listAgents('discord', id)));
+  const names = [...new Set(agents.flat().map((a) => a.name))].sort((a, b) => a.localeCompare(b));
   const matching = [
     ...names.filter((n) => n.toLowerCase().startsWith(typed)),
     ...names.filter((n) => !n.toLowerCase().startsWith(typed) && n.toLowerCase().includes(typed)),
@@ -61,8 +68,8 @@ async function runCommand(interaction: ChatInputCommandInteraction, deps: Intera
   const command = commandFromOptions(interaction.options.getSubcommand(false) ?? 'help', (name) =>
     interaction.options.getString(name),
   );
-  const work = deps.hooks
-    .onCommand(commandContext(interaction), command)
+  const work = dmContext(interaction, deps)
+    .then((context) => deps.hooks.onCommand(context, command))
     .catch((error: unknown): CommandReply => {
       deps.hooks.logger.error({ err: error, verb: command.verb }, 'discord /agent command failed');
       return { ok: false, text: 'Something went wrong running that command. Please try again.' };
@@ -121,6 +128,21 @@ export function commandContext(interaction: ChatInputCommandInteraction): Comman
       displayName: memberName ?? user.globalName ?? user.username,
       isPlatformAdmin: interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false,
     },
+  };
+}
+
+/** The command's context; in a DM, with the guilds the user shares with the bot. */
+async function dmContext(
+  interaction: ChatInputCommandInteraction,
+  deps: InteractionDeps,
+): Promise<CommandContext> {
+  const context = commandContext(interaction);
+  if (!context.isDirect) return context;
+  const guilds = await deps.sharedGuilds(interaction.user.id);
+  return {
+    ...context,
+    dmWorkspaceExternalIds: guilds.map((guild) => guild.id),
+    dmWorkspaceNames: Object.fromEntries(guilds.map((guild) => [guild.id, guild.name])),
   };
 }
 

@@ -44,11 +44,16 @@ export function workspace(getDb: () => Db, platform: Platform = 'slack', config 
     async id() {
       return (await ensureWorkspace(getDb(), platform, externalId)).id;
     },
-    /** `/agent <text>` typed by `who`; a parse error fails the test. */
-    async run(who: Person, text: string, where?: string): Promise<CommandReply> {
+    /** `/agent <text>` typed by `who` (`extra` adds to the context); a parse error fails the test. */
+    async run(
+      who: Person,
+      text: string,
+      where?: string,
+      extra: Partial<CommandContext> = {},
+    ): Promise<CommandReply> {
       const parsed = parseAgentCommand(text);
       if (!parsed.ok) throw new Error(`parse failed for ${JSON.stringify(text)}: ${parsed.error}`);
-      return runAgentCommand({ db: getDb(), config }, context(who, where), parsed.command);
+      return runAgentCommand({ db: getDb(), config }, { ...context(who, where), ...extra }, parsed.command);
     },
     async agent(name: string) {
       return findAgentByName(getDb(), await this.id(), name);

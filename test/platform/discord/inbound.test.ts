@@ -69,6 +69,8 @@ describe('discord inbound', () => {
   it('the message as the orchestrator gets it: author, mentions, location; a thread is its own conversation', async () => {
     const h = await harness();
     const { discord } = h;
+    // Chatter is stored only where an agent listens; the thread follows its channel.
+    await h.createAgent('Nova', { join: [discord.general.id] });
     const said = discord.say({
       channel: discord.thread,
       author: discord.ana,
@@ -178,6 +180,7 @@ describe('discord inbound', () => {
   it('someone else’s webhook is not ours: stored as a bot message, not dropped as an echo', async () => {
     const h = await harness();
     const { discord } = h;
+    await h.createAgent('Nova', { join: [discord.general.id] });
     const hook = discord.rest.addWebhook(discord.general, discord.ana, 'GitHub');
     const said = discord.say({
       author: { id: hook.id, username: 'GitHub', bot: true },
@@ -220,6 +223,7 @@ describe('discord inbound', () => {
   it('edits and deletions follow the stored message, also when discord.js has not cached it', async () => {
     const h = await harness();
     const { discord } = h;
+    await h.createAgent('Nova', { join: [discord.general.id] });
     const said = discord.say({ author: discord.ana, content: 'first version' });
     const inThread = discord.say({ channel: discord.thread, author: discord.ana, content: 'thread text' });
     await waitFor('stored', () => h?.outcomeOf(said) && h.outcomeOf(inThread));
