@@ -12,3 +12,6 @@ export const NO_AGENTS_HELP =
 
 export const NO_AGENT_IN_CHANNEL_HELP =
   'No agent has joined this channel yet. Add one with `/agent join NAME`, or see them all with `/agent list`.';
+
+export const NO_AGENTS_IN_SHARED_SERVERS_HELP =
+  'No server you share with the bot has an agent yet. Create one in a server channel with `/agent create NAME`, then DM again.';

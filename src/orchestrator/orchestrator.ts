@@ -29,7 +29,12 @@ import {
 } from './inbound-mapping.ts';
 import { candidatesFor, recentTurns } from './lookups.ts';
 import { applyMessageChange, type MessageChange } from './message-changes.ts';
-import { chooseAgentHelp, NO_AGENT_IN_CHANNEL_HELP, NO_AGENTS_HELP } from './notices.ts';
+import {
+  chooseAgentHelp,
+  NO_AGENT_IN_CHANNEL_HELP,
+  NO_AGENTS_HELP,
+  NO_AGENTS_IN_SHARED_SERVERS_HELP,
+} from './notices.ts';
 import { scheduleReply } from './schedule.ts';
 import type { TypingManager } from './typing.ts';
 
@@ -189,7 +194,10 @@ export function createOrchestrator(deps: OrchestratorDeps) {
         void postNotice(message, chooseAgentHelp(selection.agents), `help-${messageId}`);
         return { status: 'notice', messageId, notice: 'help' };
       case 'none':
-        if (message.isDirect) void postNotice(message, NO_AGENTS_HELP, `help-${messageId}`);
+        if (message.isDirect) {
+          const text = message.dmWorkspaceIds ? NO_AGENTS_IN_SHARED_SERVERS_HELP : NO_AGENTS_HELP;
+          void postNotice(message, text, `help-${messageId}`);
+        }
         return selection.reason === 'no_agents' && message.isDirect
           ? { status: 'notice', messageId, notice: 'no_agents' }
           : { status: 'stored', messageId, reason: selection.reason };

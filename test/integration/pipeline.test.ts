@@ -196,6 +196,21 @@ describe('reply pipeline', () => {
     expect(seen).toEqual(['my number is 42', 'ok', 'ok', 'what did I say?']);
   });
 
+  it('a DM with no agent in reach says how to make one: in a server for Discord DMs, with /agent elsewhere', async () => {
+    const h = await harness();
+    expect(await h.send('hi', { channelId: 'D-none' })).toMatchObject({
+      status: 'notice',
+      notice: 'no_agents',
+    });
+    expect(await h.send('hi', { channelId: 'D-none2', dmWorkspaceIds: [] })).toMatchObject({
+      notice: 'no_agents',
+    });
+    expect(h.adapter.notices().map((n) => n.text)).toEqual([
+      expect.stringContaining('/agent create NAME role='),
+      expect.stringContaining('No server you share with the bot has an agent yet'),
+    ]);
+  });
+
   it('a delivery outage is retried without a second model call', async () => {
     const h = await harness();
     await h.createAgent('Aria');
