@@ -111,6 +111,6 @@ describe('agent-bridge with Slack and Discord', () => {
     await waitFor('the reply', () => discord.rest.posts().length === 1, 20_000);
     const [reply] = discord.rest.posts();
     expect(reply?.body).toMatchObject({ username: 'Nova', allowed_mentions: { parse: [] } });
-    expect(String((reply?.body as { content?: string }).content)).not.toContain('@everyone!');
+    expect(String((reply?.body as { content?: string } | undefined)?.content)).not.toContain('@everyone!');
   });
 });
