@@ -151,7 +151,11 @@ export function createOrchestrator(deps: OrchestratorDeps) {
       bot,
       addressing,
       joinedAgentCount: joined.length,
-      recentTurns: await recentTurns(db, conversation.id, settings.maxAgentHops + 1),
+      // Only a bot's message is judged by the agent chain before it: spare people the query.
+      recentTurns:
+        message.author.isBot || message.author.isWebhook
+          ? await recentTurns(db, conversation.id, settings.maxAgentHops + 1)
+          : [],
       maxAgentHops: settings.maxAgentHops,
     });
     const ref = { platform: message.platform, conversationId: conversation.id, messageId };
