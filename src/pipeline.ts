@@ -142,7 +142,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           bus,
           typing,
           adapters,
-          onDelivered: (id) => orchestrator.handleAgentReply(id),
+          onDelivered: (reply) => orchestrator.handleAgentReply(reply.id, reply.content),
         }),
         workerOptions,
       ),

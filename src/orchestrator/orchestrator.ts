@@ -10,15 +10,15 @@ import type { Logger } from '../logger.ts';
 import { agentsInChannel } from '../store/agents.ts';
 import { ensureConversation } from '../store/conversations.ts';
 import type { Db } from '../store/database.ts';
-import { ensureUser, ensureWorkspace } from '../store/identities.ts';
 import { storeInboundMessage } from '../store/messages.ts';
 import type { Queues } from '../worker/queues.ts';
-import { resolveAddressing } from './decisions/addressing.ts';
+import { mayAddressByName, resolveAddressing } from './decisions/addressing.ts';
 import { type AgentCandidate, isPaused } from './decisions/agent-candidate.ts';
 import { selectAgent } from './decisions/agent-selection.ts';
 import { replyDebounceKey } from './decisions/debounce.ts';
 import { pausedNoticeText, shouldSendPausedNotice } from './decisions/paused-notice.ts';
 import { decideReply } from './decisions/reply-decision.ts';
+import { createIdentityCache } from './identity-cache.ts';
 import {
   conversationKind,
   isOwnPost,
@@ -75,6 +75,7 @@ export type InboundOutcome =
 export function createOrchestrator(deps: OrchestratorDeps) {
   const { db, redis, bus, settings, logger } = deps;
   const markerTtl = deps.dedupeTtlSeconds ?? 24 * 3600;
+  const identities = createIdentityCache(db);
 
   async function handleInbound(message: InboundMessage): Promise<InboundOutcome> {
     const adapter = deps.adapters[message.platform];
@@ -83,7 +84,7 @@ export function createOrchestrator(deps: OrchestratorDeps) {
     if (await redis.exists(marker)) return { status: 'duplicate' };
     if (isOwnPost(message, bot)) return { status: 'own_message' };
 
-    const workspace = await ensureWorkspace(db, message.platform, message.workspaceId);
+    const workspace = { id: await identities.workspaceId(message.platform, message.workspaceId) };
     const agents = await candidatesFor(db, await reachableWorkspaceIds(message, workspace.id));
     const joined = message.isDirect
       ? []
@@ -99,12 +100,14 @@ export function createOrchestrator(deps: OrchestratorDeps) {
       return { status: 'ignored' };
     }
 
-    const author = await ensureUser(db, {
-      platform: message.platform,
-      externalId: message.author.id,
-      displayName: message.author.displayName,
-      isBot: message.author.isBot || Boolean(message.author.isWebhook),
-    });
+    const author = {
+      id: await identities.userId({
+        platform: message.platform,
+        externalId: message.author.id,
+        displayName: message.author.displayName,
+        isBot: message.author.isBot || Boolean(message.author.isWebhook),
+      }),
+    };
     // A Slack channel message that speaks to us gets its reply in a thread on itself, and that
     // thread is its conversation from the start: follow-ups there see the question and the answer,
     // and both deliveries of one mention (app_mention + message) land on the same unique key.
@@ -241,7 +244,9 @@ export function createOrchestrator(deps: OrchestratorDeps) {
    * stored when generated and its platform echo is ignored, so it is judged here, under the
    * same loop rules as any bot message.
    */
-  async function handleAgentReply(replyMessageId: number): Promise<InboundOutcome> {
+  async function handleAgentReply(replyMessageId: number, text?: string): Promise<InboundOutcome> {
+    if (text !== undefined && !mayAddressByName(text))
+      return { status: 'stored', messageId: replyMessageId, reason: 'not_addressed' };
     const reply = await db.message.findUnique({
       where: { id: replyMessageId },
       include: { conversation: { include: { workspace: true } } },

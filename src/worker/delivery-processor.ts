@@ -18,7 +18,7 @@ export interface DeliveryProcessorDeps {
   typing: TypingManager;
   adapters: Partial<Record<Platform, PlatformAdapter>>;
   /** Called after a reply was posted: the orchestrator checks whether it addresses another agent. */
-  onDelivered?: (replyMessageId: number) => Promise<unknown>;
+  onDelivered?: (reply: { id: number; content: string }) => Promise<unknown>;
 }
 
 export type DeliveryOutcome =
@@ -81,7 +81,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       deliveredAt,
       latencyMs: deliveredAt.getTime() - (job.data.receivedAt ?? reply.createdAt.getTime()),
     });
-    await deps.onDelivered?.(reply.id);
+    await deps.onDelivered?.({ id: reply.id, content: reply.content });
     return { delivered: true, platformMessageId };
   };
 }

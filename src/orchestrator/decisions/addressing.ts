@@ -102,3 +102,12 @@ function matchLeadingName(
 function sameName(a: string, b: string): boolean {
   return a.normalize('NFC').toLowerCase() === b.normalize('NFC').toLowerCase();
 }
+
+/**
+ * A cheap superset test of "could this text address an agent by name?" (`Nova, …`, `Nova: …`,
+ * `<@bot> Nova …`), for text whose only way to address is its words (an agent's own reply):
+ * false means resolveAddressing would find no one, so the lookups it needs can be skipped.
+ */
+export function mayAddressByName(text: string): boolean {
+  return /^\s*(?:<@!?[^>\s]+>\s*[\p{L}\p{N}_-]+|[\p{L}\p{N}_-]+\s*[:,])/u.test(text);
+}

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type AddressableAgent,
   type AddressingMessage,
+  mayAddressByName,
   resolveAddressing,
 } from '../../../src/orchestrator/decisions/addressing.ts';
 
@@ -161,5 +162,20 @@ describe('resolveAddressing', () => {
     expect(
       resolveAddressing(message('<@UBOT> hello', { mentionedUserIds: [BOT] }), BOT, shared).addressedAgentIds,
     ).toEqual([]);
+  });
+});
+
+describe('mayAddressByName: never false where resolveAddressing would find an agent', () => {
+  it.each([
+    ['Nova, what do you think?', true],
+    ['Nova: your turn', true],
+    ['Zoë, hi', true],
+    ['<@U1> Nova tell them', true],
+    ['  Nova , spaced', true],
+    ['I think Nova is right.', false],
+    ['Here is the plan:\n1. ship', false],
+    ['', false],
+  ])('%j → %s', (text, expected) => {
+    expect(mayAddressByName(text)).toBe(expected);
   });
 });
