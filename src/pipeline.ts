@@ -142,7 +142,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           bus,
           typing,
           adapters,
-          onDelivered: (reply) => orchestrator.handleAgentReply(reply.id, reply.content),
+          onDelivered: (reply) => orchestrator.handleAgentReply(reply.id, reply),
         }),
         workerOptions,
       ),

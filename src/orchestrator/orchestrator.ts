@@ -244,9 +244,21 @@ export function createOrchestrator(deps: OrchestratorDeps) {
    * stored when generated and its platform echo is ignored, so it is judged here, under the
    * same loop rules as any bot message.
    */
-  async function handleAgentReply(replyMessageId: number, text?: string): Promise<InboundOutcome> {
-    if (text !== undefined && !mayAddressByName(text))
+  async function handleAgentReply(
+    replyMessageId: number,
+    delivered?: { content: string; conversationId: string; platform: Platform },
+  ): Promise<InboundOutcome> {
+    if (delivered && !mayAddressByName(delivered.content)) {
+      const { conversationId, platform } = delivered;
+      bus.emit('reply.decided', {
+        platform,
+        conversationId,
+        messageId: replyMessageId,
+        reply: false,
+        reason: 'not_addressed',
+      });
       return { status: 'stored', messageId: replyMessageId, reason: 'not_addressed' };
+    }
     const reply = await db.message.findUnique({
       where: { id: replyMessageId },
       include: { conversation: { include: { workspace: true } } },

@@ -18,7 +18,12 @@ export interface DeliveryProcessorDeps {
   typing: TypingManager;
   adapters: Partial<Record<Platform, PlatformAdapter>>;
   /** Called after a reply was posted: the orchestrator checks whether it addresses another agent. */
-  onDelivered?: (reply: { id: number; content: string }) => Promise<unknown>;
+  onDelivered?: (reply: {
+    id: number;
+    content: string;
+    conversationId: string;
+    platform: Platform;
+  }) => Promise<unknown>;
 }
 
 export type DeliveryOutcome =
@@ -81,7 +86,12 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       deliveredAt,
       latencyMs: deliveredAt.getTime() - (job.data.receivedAt ?? reply.createdAt.getTime()),
     });
-    await deps.onDelivered?.({ id: reply.id, content: reply.content });
+    await deps.onDelivered?.({
+      id: reply.id,
+      content: reply.content,
+      conversationId: conversation.id,
+      platform,
+    });
     return { delivered: true, platformMessageId };
   };
 }
