@@ -9,6 +9,7 @@ import type { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { Redis } from 'ioredis';
 import type {
   BotIdentity,
+  OnPartPosted,
   OutboundReply,
   Platform,
   PlatformAdapter,
@@ -35,11 +36,13 @@ export class MemoryAdapter implements PlatformAdapter {
   identity(): BotIdentity {
     return this.bot;
   }
-  async deliver(reply: OutboundReply): Promise<string> {
+  async deliver(reply: OutboundReply, onPosted?: OnPartPosted): Promise<string[]> {
     const at = now();
     this.delivered++;
     this.onDeliver(reply, at);
-    return `bench-out-${this.next++}`;
+    const id = `bench-out-${this.next++}`;
+    await onPosted?.({ index: 0, platformMessageId: id, last: true });
+    return [id];
   }
   async startTyping(_target: TypingTarget): Promise<void> {}
   async stopTyping(_target: TypingTarget): Promise<void> {}

@@ -58,7 +58,27 @@ export interface OutboundReply {
   replyToPlatformMessageId?: string;
   /** Stable across retries of the same delivery: lets platforms that support it refuse a double post. */
   idempotencyKey: string;
+  /** Platform ids of the parts an earlier attempt posted and recorded, by index: never posted again. */
+  postedParts?: readonly string[];
+  /**
+   * An earlier attempt may have posted parts it could not record (a crash, a response lost on the
+   * way back): before posting such a part, look for it on the platform by its idempotency key.
+   */
+  mayHavePosted?: boolean;
+  /** When the reply was stored: a lookup for earlier posts never needs to search before it. */
+  createdAt?: Date;
 }
+
+/** One platform message of a reply (a long reply is split into several). */
+export interface PostedPart {
+  index: number;
+  platformMessageId: string;
+  /** This part completes the reply. */
+  last: boolean;
+}
+
+/** Called after each part is posted; the next part is posted only once it resolved. */
+export type OnPartPosted = (part: PostedPart) => Promise<void>;
 
 export interface TypingTarget {
   channelId: string;
@@ -79,8 +99,11 @@ export interface PlatformAdapter {
   readonly platform: Platform;
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Posts the reply; returns the platform id of the (first) posted message. */
-  deliver(reply: OutboundReply): Promise<string>;
+  /**
+   * Posts the parts of the reply not yet in `postedParts`, handing each to `onPosted` (which
+   * records it durably) before the next; resolves to the platform ids of every part, in order.
+   */
+  deliver(reply: OutboundReply, onPosted?: OnPartPosted): Promise<string[]>;
   startTyping(target: TypingTarget): Promise<void>;
   stopTyping(target: TypingTarget): Promise<void>;
   /** Who the bot is on this platform, once started. */

@@ -61,7 +61,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     const threadId =
       conversation.threadId ||
       (platform === 'slack' && !isDirect ? (trigger?.platformMessageId ?? undefined) : undefined);
-    const platformMessageId = await adapter.deliver({
+    const [platformMessageId = ''] = await adapter.deliver({
       conversationId: conversation.id,
       channelId: conversation.channelId,
       ...(threadId && { threadId }),

@@ -1,6 +1,7 @@
 /** An in-memory PlatformAdapter that records what the pipeline asks of a platform. */
 import type {
   BotIdentity,
+  OnPartPosted,
   OutboundReply,
   Platform,
   PlatformAdapter,
@@ -24,13 +25,16 @@ export class RecordingAdapter implements PlatformAdapter {
   identity(): BotIdentity {
     return this.bot;
   }
-  async deliver(reply: OutboundReply): Promise<string> {
+  async deliver(reply: OutboundReply, onPosted?: OnPartPosted): Promise<string[]> {
+    if (reply.postedParts?.length) return [...reply.postedParts];
     if (this.failNextDeliveries > 0) {
       this.failNextDeliveries--;
       throw new Error('platform unavailable');
     }
     this.delivered.push(reply);
-    return `posted-${this.next++}`;
+    const id = `posted-${this.next++}`;
+    await onPosted?.({ index: 0, platformMessageId: id, last: true });
+    return [id];
   }
   async startTyping(target: TypingTarget): Promise<void> {
     this.typing.push({ action: 'start', target });

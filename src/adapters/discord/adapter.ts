@@ -13,7 +13,13 @@ import {
   Routes,
 } from 'discord.js';
 import type { Config } from '../../config.ts';
-import type { BotIdentity, OutboundReply, PlatformAdapter, TypingTarget } from '../../core/types.ts';
+import type {
+  BotIdentity,
+  OnPartPosted,
+  OutboundReply,
+  PlatformAdapter,
+  TypingTarget,
+} from '../../core/types.ts';
 import type { AdapterHooks } from '../hooks.ts';
 import { createDiscordClient, DiscordConnectionError, explainConnectionFailure } from './connection.ts';
 import { deliverReply } from './delivery.ts';
@@ -197,8 +203,8 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
       return user ? { userId: user.id, name: user.username } : undefined;
     },
 
-    deliver(reply: OutboundReply): Promise<string> {
-      return deliverReply({ rest: client.rest, webhooks, own, logger }, reply);
+    deliver(reply: OutboundReply, onPosted?: OnPartPosted): Promise<string[]> {
+      return deliverReply({ rest: client.rest, webhooks, own, logger }, reply, onPosted);
     },
 
     async startTyping(target: TypingTarget): Promise<void> {

@@ -5,7 +5,7 @@
  * earlier attempt of the same delivery are not posted again.
  */
 import { type APIMessage, type REST, RESTJSONErrorCodes, Routes } from 'discord.js';
-import type { OutboundReply } from '../../core/types.ts';
+import type { OnPartPosted, OutboundReply } from '../../core/types.ts';
 import type { Logger } from '../../logger.ts';
 import {
   neutralizeMentions,
@@ -31,22 +31,26 @@ export interface DeliveryDeps {
   logger: Logger;
 }
 
-/** Posts the reply; resolves to the id of its first message. */
-export async function deliverReply(deps: DeliveryDeps, reply: OutboundReply): Promise<string> {
+/** Posts the reply; resolves to the ids of its messages, in order. */
+export async function deliverReply(
+  deps: DeliveryDeps,
+  reply: OutboundReply,
+  onPosted?: OnPartPosted,
+): Promise<string[]> {
   const isNotice = reply.agent.id === NOTICE_AGENT_ID;
   if (!isNotice) deps.own.rememberAgent(reply.agent);
   const webhook = reply.isDirect || isNotice ? null : await deps.webhooks.forChannel(reply.channelId);
   if (webhook) {
-    const posted = await viaWebhook(deps, reply, webhook).catch(async (error: unknown) => {
+    const posted = await viaWebhook(deps, reply, webhook, onPosted).catch(async (error: unknown) => {
       if (!isDiscordError(error, RESTJSONErrorCodes.UnknownWebhook)) throw error;
       // Deleted by someone since we cached it: one fresh webhook, once.
       deps.webhooks.forget(reply.channelId);
       const fresh = await deps.webhooks.forChannel(reply.channelId);
-      return fresh ? viaWebhook(deps, reply, fresh) : undefined;
+      return fresh ? viaWebhook(deps, reply, fresh, onPosted) : undefined;
     });
     if (posted !== undefined) return posted;
   }
-  return asBot(deps, reply, !isNotice);
+  return asBot(deps, reply, !isNotice, onPosted);
 }
 
 /** `undefined`: the webhook refused the first chunk in a way the bot can do better (post as the bot). */
@@ -54,7 +58,8 @@ async function viaWebhook(
   deps: DeliveryDeps,
   reply: OutboundReply,
   webhook: AgentWebhook,
-): Promise<string | undefined> {
+  onPosted: OnPartPosted | undefined,
+): Promise<string[] | undefined> {
   const link = reply.replyToPlatformMessageId
     ? `${replyLinkLine(reply.workspaceId, reply.threadId ?? reply.channelId, reply.replyToPlatformMessageId)}\n`
     : '';
@@ -63,7 +68,7 @@ async function viaWebhook(
   const query = new URLSearchParams({ wait: 'true', ...(reply.threadId && { thread_id: reply.threadId }) });
   const ids: string[] = [];
   for (const [index, content] of chunks.entries()) {
-    const done = deps.own.postedChunk(key, index);
+    const done = reply.postedParts?.[index] ?? deps.own.postedChunk(key, index);
     if (done) {
       ids.push(done);
       continue;
@@ -97,18 +102,24 @@ async function viaWebhook(
     deps.own.recordChunk(key, index, message.id);
     deps.own.recordMessage(message.id, reply.agent.id);
     ids.push(message.id);
+    await onPosted?.({ index, platformMessageId: message.id, last: index === chunks.length - 1 });
   }
-  return firstId(ids);
+  return nonEmpty(ids);
 }
 
-async function asBot(deps: DeliveryDeps, reply: OutboundReply, named: boolean): Promise<string> {
+async function asBot(
+  deps: DeliveryDeps,
+  reply: OutboundReply,
+  named: boolean,
+  onPosted: OnPartPosted | undefined,
+): Promise<string[]> {
   const text = neutralizeMentions(visibleText(reply.text));
   const chunks = splitMessage(named ? withAgentName(reply.agent.name, text) : text);
   const key = `${reply.idempotencyKey}:bot`;
   const target = reply.threadId ?? reply.channelId;
   const ids: string[] = [];
   for (const [index, content] of chunks.entries()) {
-    const done = deps.own.postedChunk(key, index);
+    const done = reply.postedParts?.[index] ?? deps.own.postedChunk(key, index);
     if (done) {
       ids.push(done);
       continue;
@@ -130,12 +141,12 @@ async function asBot(deps: DeliveryDeps, reply: OutboundReply, named: boolean): 
     deps.own.recordChunk(key, index, message.id);
     if (named) deps.own.recordMessage(message.id, reply.agent.id);
     ids.push(message.id);
+    await onPosted?.({ index, platformMessageId: message.id, last: index === chunks.length - 1 });
   }
-  return firstId(ids);
+  return nonEmpty(ids);
 }
 
-function firstId(ids: string[]): string {
-  const [first] = ids;
-  if (!first) throw new Error('discord: a reply produced no message');
-  return first;
+function nonEmpty(ids: string[]): string[] {
+  if (ids.length === 0) throw new Error('discord: a reply produced no message');
+  return ids;
 }

@@ -3,7 +3,13 @@
  * In a terminal a transient `Aria is typing…` line shows while an agent works; in a pipe nothing
  * but the conversation is written.
  */
-import type { BotIdentity, OutboundReply, PlatformAdapter, TypingTarget } from '../../core/types.ts';
+import type {
+  BotIdentity,
+  OnPartPosted,
+  OutboundReply,
+  PlatformAdapter,
+  TypingTarget,
+} from '../../core/types.ts';
 
 export const SHELL_BOT: BotIdentity = { userId: 'agent-bridge', name: 'agent-bridge' };
 
@@ -40,7 +46,8 @@ export class ShellAdapter implements PlatformAdapter {
     return SHELL_BOT;
   }
 
-  async deliver(reply: OutboundReply): Promise<string> {
+  async deliver(reply: OutboundReply, onPosted?: OnPartPosted): Promise<string[]> {
+    if (reply.postedParts?.length) return [...reply.postedParts];
     // In a terminal the current line (a prompt, a typing line) gives way to the message.
     const clear = this.options.tty ? CLEAR_LINE : '';
     this.typingShown = false;
@@ -48,7 +55,9 @@ export class ShellAdapter implements PlatformAdapter {
     this.posted += 1;
     this.options.onOutput?.();
     // Unique across sessions: stored message ids are unique per conversation.
-    return `out-${this.started}-${process.pid}-${this.posted}`;
+    const id = `out-${this.started}-${process.pid}-${this.posted}`;
+    await onPosted?.({ index: 0, platformMessageId: id, last: true });
+    return [id];
   }
 
   async startTyping(target: TypingTarget): Promise<void> {

@@ -5,7 +5,13 @@
 import { App, webApi } from '@slack/bolt';
 import type { Express, IRouter } from 'express';
 import type { Config } from '../../config.ts';
-import type { BotIdentity, OutboundReply, PlatformAdapter, TypingTarget } from '../../core/types.ts';
+import type {
+  BotIdentity,
+  OnPartPosted,
+  OutboundReply,
+  PlatformAdapter,
+  TypingTarget,
+} from '../../core/types.ts';
 import type { AdapterHooks } from '../hooks.ts';
 import { registerCommands } from './commands.ts';
 import { createUserDirectory } from './directory.ts';
@@ -132,15 +138,16 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
 
     identity: () => bot,
 
-    async deliver(reply: OutboundReply): Promise<string> {
+    async deliver(reply: OutboundReply, onPosted?: OnPartPosted): Promise<string[]> {
       const parts = formatForSlack(reply.text);
       if (parts.length === 0) parts.push('…');
-      const posted = progress.get(reply.idempotencyKey) ?? [];
+      const posted = [...(reply.postedParts ?? progress.get(reply.idempotencyKey) ?? [])];
       const asAgent =
         reply.agent.id === SERVICE_AGENT_ID
           ? {}
           : { username: reply.agent.name, ...(reply.agent.avatarUrl && { icon_url: reply.agent.avatarUrl }) };
-      for (const part of parts.slice(posted.length)) {
+      for (const [index, part] of parts.entries()) {
+        if (index < posted.length) continue;
         const result = await web.chat.postMessage({
           channel: reply.channelId,
           text: part,
@@ -152,11 +159,11 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         progress.delete(reply.idempotencyKey);
         progress.set(reply.idempotencyKey, posted);
         if (progress.size > MAX_TRACKED_DELIVERIES) progress.delete(progress.keys().next().value ?? '');
+        await onPosted?.({ index, platformMessageId: result.ts, last: index === parts.length - 1 });
       }
       progress.delete(reply.idempotencyKey);
-      const [first] = posted;
-      if (!first) throw new Error('slack delivery posted nothing');
-      return first;
+      if (posted.length === 0) throw new Error('slack delivery posted nothing');
+      return posted;
     },
 
     startTyping: (target: TypingTarget) => typing.start(target),
