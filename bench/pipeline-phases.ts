@@ -4,18 +4,17 @@
  * SQL statements and Redis commands one message costs.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import type { InboundMessage } from '../src/core/types.ts';
-import { PrismaClient as SqliteClient } from '../src/generated/sqlite/client.ts';
 import { createPipeline, type PipelineOptions } from '../src/pipeline.ts';
 import { createAgent } from '../src/store/agents.ts';
 import type { Db } from '../src/store/database.ts';
+import { openHotStore } from '../src/store/hot/open.ts';
+import type { HotStore } from '../src/store/hot/types.ts';
 import { ensureWorkspace } from '../src/store/identities.ts';
 import {
   boundedParallel,
   Census,
   type CpuPerItem,
-  countingAdapterFactory,
   countRedisCommands,
   cpuMeter,
   MemoryAdapter,
@@ -29,7 +28,14 @@ import {
 } from './support.ts';
 
 /** createPipeline's options minus the ones each bench pipeline sets itself. */
-export type BenchPipelineOptions = Omit<PipelineOptions, 'db' | 'adapters' | 'role'>;
+export type BenchPipelineOptions = Omit<PipelineOptions, 'db' | 'store' | 'adapters' | 'role'>;
+
+export interface BenchStores {
+  db: Db;
+  store: HotStore;
+  /** Sees the store's statements: the burst counts them (and this process's Redis commands). */
+  census: Census;
+}
 
 const BOT = { userId: 'agent-bridge', name: 'agent-bridge' };
 
@@ -86,6 +92,10 @@ export interface PhaseProblems {
 
 export interface ThroughputResult extends PhaseProblems {
   perSecond: number;
+  /** Per delivered message over the whole burst (at load, BullMQ fetches the next job as it finishes one). */
+  sqlPerMessage: number;
+  sqlDataPerMessage: number;
+  redisPerMessage: number;
   /** handleInbound calls completed per second (the orchestrator's pace under this load). */
   inboundPerSecond: number;
   latency: Summary;
@@ -114,7 +124,6 @@ export function inboundMessage(phase: string, index: number): InboundMessage {
     author: { id: 'bench-user', displayName: 'Bench User', isBot: false },
     text: `hello number ${index}`,
     mentionedUserIds: [],
-    mentionedAgentNames: [],
     platformMessageId: `${phase}-${index}`,
     sentAt: new Date(),
   };
@@ -149,13 +158,13 @@ export interface BenchPipeline {
 }
 
 export async function startBenchPipeline(
-  db: Db,
+  { db, store, census }: BenchStores,
   options: BenchPipelineOptions,
   timeoutMs: number,
 ): Promise<BenchPipeline> {
   await addBenchAgent(db);
   const adapter = new MemoryAdapter('shell', BOT);
-  const pipeline = createPipeline({ ...options, db, adapters: { shell: adapter } });
+  const pipeline = createPipeline({ ...options, db, store, adapters: { shell: adapter } });
   const messageIndex = new AsyncLocalStorage<number>();
   const byConversation = new Map<string, number>();
   let tracker = new Tracker('none', 0);
@@ -230,6 +239,9 @@ export async function startBenchPipeline(
     async burst(count, inFlight) {
       const t = track('burst', count);
       const meter = await cpuMeter(pipeline.redis);
+      const restoreRedis = countRedisCommands(census);
+      census.reset();
+      census.enabled = true;
       const start = now();
       await boundedParallel(count, inFlight, (i) => {
         t.due[i] = now();
@@ -240,8 +252,14 @@ export async function startBenchPipeline(
       const seconds = (t.lastDelivery() - start) / 1000;
       const cpu = await meter(t.deliveredCount);
       await quiesce();
+      census.enabled = false;
+      restoreRedis();
+      const total = (map: Map<string, number>) => [...map.values()].reduce((a, b) => a + b, 0);
       return {
         cpu,
+        sqlPerMessage: total(census.sql) / t.deliveredCount,
+        sqlDataPerMessage: census.sqlData / t.deliveredCount,
+        redisPerMessage: total(census.redis) / t.deliveredCount,
         perSecond: t.deliveredCount / seconds,
         inboundPerSecond: count / inboundSeconds,
         latency: t.since(t.delivered),
@@ -284,8 +302,9 @@ export async function startBenchPipeline(
 
 export interface CensusResult {
   messages: number;
-  /** Per message, by stage. */
+  /** Per message, by stage; `sqlData` leaves out BEGIN/COMMIT. */
   sql: Record<string, number>;
+  sqlData: number;
   redis: Record<string, number>;
   /** Per message, by command (EVALSHA named after its script). */
   redisByCommand: Array<[string, number]>;
@@ -293,46 +312,67 @@ export interface CensusResult {
 }
 
 /**
- * SQL statements and Redis commands per message, one message at a time (SQLite only: the counting
- * client wraps the better-sqlite3 driver adapter). The gateway (orchestrator + deliveries) and the
- * reply worker are created in their own async contexts, so every statement is attributed.
+ * SQL statements and Redis commands per answered DM, one message at a time, in a conversation that
+ * already exists (the steady state: the caches are warm). `split`: a gateway and a worker as two
+ * pipelines (the deliveries queue carries the reply between them); otherwise one process, where
+ * the reply is delivered inline. Each side runs in its own async context, so every statement and
+ * command is attributed to a stage.
  */
 export async function runCensus(
-  sqliteFile: string,
+  databaseUrl: string,
+  db: Db,
   options: BenchPipelineOptions,
   messages: number,
   trace: boolean,
+  split: boolean,
 ): Promise<CensusResult> {
   const census = new Census();
   const restoreRedis = countRedisCommands(census);
-  const db = new SqliteClient({
-    adapter: countingAdapterFactory(
-      new PrismaBetterSQLite3({ url: `file:${sqliteFile}`, timeout: 5000 }),
-      census,
-    ),
-  });
-  await db.$queryRawUnsafe('PRAGMA synchronous = NORMAL');
+  const store = openHotStore(databaseUrl, { onStatement: (sql) => census.noteSql(sql) });
   await addBenchAgent(db);
   const adapter = new MemoryAdapter('shell', BOT);
-  const common = { ...options, db, adapters: { shell: adapter }, prefix: `${options.prefix}c` };
-  const gateway = stage.run('deliveries', () => createPipeline({ ...common, role: 'gateway' }));
-  const worker = stage.run('replies', () => createPipeline({ ...common, role: 'worker' }));
+  const common = {
+    ...options,
+    db,
+    store,
+    adapters: { shell: adapter },
+    prefix: `${options.prefix}${split ? 's' : 'c'}`,
+    sweeper: false,
+  };
+  const pipelines = split
+    ? [
+        stage.run('deliveries', () => createPipeline({ ...common, role: 'gateway' })),
+        stage.run('replies', () => createPipeline({ ...common, role: 'worker' })),
+      ]
+    : [stage.run('replies', () => createPipeline({ ...common, role: 'all' }))];
+  const [front] = pipelines as [ReturnType<typeof createPipeline>];
+  const phase = split ? 'census-split' : 'census-all';
   try {
     const one = async (index: number) => {
       const before = adapter.delivered;
-      await stage.run('orchestrator', () =>
-        gateway.orchestrator.handleInbound(inboundMessage('census', index)),
-      );
+      await stage.run('orchestrator', () => front.orchestrator.handleInbound(inboundMessage(phase, index)));
       await waitUntil('census delivery', () => adapter.delivered > before, 10_000, 1);
-      // Let the delivery job finish its bookkeeping after the post.
+      // Let the job finish its bookkeeping after the post.
       await sleep(40);
     };
-    for (let i = 0; i < 3; i++) await one(i);
+    // The conversation exists and the caches are warm, as for anyone who DMs an agent twice.
+    const sameConversation = (index: number) => ({
+      ...inboundMessage(phase, 0),
+      platformMessageId: `${phase}-${index}`,
+    });
+    const oneMore = async (index: number) => {
+      const before = adapter.delivered;
+      await stage.run('orchestrator', () => front.orchestrator.handleInbound(sameConversation(index)));
+      await waitUntil('census delivery', () => adapter.delivered > before, 10_000, 1);
+      await sleep(40);
+    };
+    await one(0);
+    for (let i = 1; i < 3; i++) await oneMore(i);
     census.reset();
     census.enabled = true;
     census.traceLimit = trace ? 1000 : 0;
     for (let i = 3; i < 3 + messages; i++) {
-      await one(i);
+      await oneMore(i);
       census.traceLimit = census.trace.length;
     }
     census.enabled = false;
@@ -340,6 +380,7 @@ export async function runCensus(
     return {
       messages,
       sql: per(census.sql),
+      sqlData: census.sqlData / messages,
       redis: per(census.redis),
       redisByCommand: [...census.redisByCommand]
         .sort((a, b) => b[1] - a[1])
@@ -347,9 +388,8 @@ export async function runCensus(
       trace: census.trace,
     };
   } finally {
-    await gateway.close();
-    await worker.close();
-    await db.$disconnect();
+    for (const pipeline of pipelines) await pipeline.close();
+    await store.close();
     restoreRedis();
   }
 }

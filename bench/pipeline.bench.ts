@@ -24,19 +24,20 @@ import { parseConfig } from '../src/config.ts';
 import { createRedis } from '../src/infra/redis.ts';
 import { createLogger } from '../src/logger.ts';
 import { type Db, openDatabase } from '../src/store/database.ts';
+import { openHotStore } from '../src/store/hot/open.ts';
+import type { HotStore } from '../src/store/hot/types.ts';
 import { migrateDatabase } from '../src/store/migrate.ts';
 import { createOfflineEchoModel } from '../src/worker/providers/offline-echo.ts';
 import type { ModelRegistry } from '../src/worker/providers/registry.ts';
 import {
   type BenchPipeline,
   type BenchPipelineOptions,
-  type CensusResult,
   runCensus,
   startBenchPipeline,
 } from './pipeline-phases.ts';
 import { measureRawBaselines, type RawResults } from './raw-baselines.ts';
 import { formatReport, type Results } from './report.ts';
-import { summarize } from './support.ts';
+import { Census, summarize } from './support.ts';
 
 function flag(name: string): boolean {
   return process.argv.includes(`--${name}`);
@@ -96,7 +97,10 @@ function log(line: string): void {
 
 interface BenchDatabase {
   db: Db;
-  /** The SQLite file, for the census's counting client. */
+  store: HotStore;
+  census: Census;
+  url: string;
+  /** The SQLite file, for the bare-driver baseline. */
   sqliteFile?: string;
   close(): Promise<void>;
 }
@@ -105,8 +109,21 @@ async function createBenchDatabase(tmp: string): Promise<BenchDatabase> {
   if (!POSTGRES) {
     const file = join(tmp, 'bench.db');
     await migrateDatabase(`file:${file}`);
-    const database = await openDatabase(`file:${file}`);
-    return { db: database.db, sqliteFile: file, close: () => database.close() };
+    const url = `file:${file}`;
+    const database = await openDatabase(url);
+    const census = new Census();
+    const store = openHotStore(url, { onStatement: (sql) => census.noteSql(sql) });
+    return {
+      db: database.db,
+      store,
+      census,
+      url,
+      sqliteFile: file,
+      async close() {
+        await store.close();
+        await database.close();
+      },
+    };
   }
   const admin = async (sql: string) => {
     const client = new pg.Client({ connectionString: ADMIN_POSTGRES_URL });
@@ -125,9 +142,15 @@ async function createBenchDatabase(tmp: string): Promise<BenchDatabase> {
   try {
     await migrateDatabase(url.toString());
     const database = await openDatabase(url.toString());
+    const census = new Census();
+    const store = openHotStore(url.toString(), { onStatement: (sql) => census.noteSql(sql) });
     return {
       db: database.db,
+      store,
+      census,
+      url: url.toString(),
       async close() {
+        await store.close();
         await database.close();
         await drop();
       },
@@ -194,13 +217,14 @@ async function main(): Promise<number> {
           ratePerSecond: RATE,
           inFlight: IN_FLIGHT,
           timeoutMs: PHASE_TIMEOUT_MS,
+          databaseUrl: database.url,
           ...(database.sqliteFile && { sqliteFile: database.sqliteFile }),
         },
         database.db,
       );
     }
 
-    bench = await startBenchPipeline(database.db, pipelineOptions, PHASE_TIMEOUT_MS);
+    bench = await startBenchPipeline(database, pipelineOptions, PHASE_TIMEOUT_MS);
     log(`pipeline warm-up (${WARMUP_MESSAGES} messages)`);
     await bench.warmup(WARMUP_MESSAGES);
     log(`pipeline burst (${MESSAGES} messages, ${IN_FLIGHT} in flight)`);
@@ -213,11 +237,18 @@ async function main(): Promise<number> {
     await bench.close();
     bench = undefined;
 
-    let census: CensusResult | undefined;
-    if (database.sqliteFile) {
-      log('census: statements and commands per message');
-      census = await runCensus(database.sqliteFile, pipelineOptions, CENSUS_MESSAGES, flag('trace'));
-    }
+    log('census: statements and commands per answered DM');
+    const census = {
+      all: await runCensus(database.url, database.db, pipelineOptions, CENSUS_MESSAGES, flag('trace'), false),
+      split: await runCensus(
+        database.url,
+        database.db,
+        pipelineOptions,
+        CENSUS_MESSAGES,
+        flag('trace'),
+        true,
+      ),
+    };
 
     const results: Results = {
       date: new Date().toISOString(),
@@ -240,7 +271,7 @@ async function main(): Promise<number> {
       light,
       atRate,
       failedAttempts,
-      ...(census && { census }),
+      census,
       seconds: process.uptime(),
     };
     process.stdout.write(`${formatReport(results)}\n`);

@@ -1,10 +1,12 @@
 /**
  * What the pipeline is built on, measured bare in the same run: BullMQ no-op jobs (one hop and the
- * pipeline's two-hop skeleton) and one Prisma insert into `messages`.
+ * pipeline's two-hop skeleton), and one insert into `messages` straight through the database driver
+ * (a prepared statement: better-sqlite3 or pg), autocommitted.
  */
 import Database from 'better-sqlite3';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import pg from 'pg';
 import { createRedis } from '../src/infra/redis.ts';
 import type { Logger } from '../src/logger.ts';
 import { ensureConversation } from '../src/store/conversations.ts';
@@ -34,6 +36,8 @@ export interface RawSettings {
   ratePerSecond: number;
   inFlight: number;
   timeoutMs: number;
+  /** The database the pipeline uses: the raw insert goes there through the driver. */
+  databaseUrl: string;
   /** SQLite: also time a bare better-sqlite3 prepared statement on the same file. */
   sqliteFile?: string;
 }
@@ -222,7 +226,44 @@ export async function measureRawBaselines(s: RawSettings, db: Db): Promise<RawRe
   };
 }
 
-/** One Prisma insert into `messages` (what storeInboundMessage does): back to back, and at the rate. */
+/** A prepared insert into `messages` through the bare driver, autocommitted. */
+async function rawInsert(
+  s: RawSettings,
+  conversationId: string,
+  authorId: string,
+): Promise<{ insert(id: string): Promise<void>; close(): Promise<void> }> {
+  const columns =
+    '"conversationId", "authorId", content, "platformMessageId", "isActive", "sentAt", "createdAt", "updatedAt"';
+  if (s.sqliteFile) {
+    const raw = new Database(s.sqliteFile);
+    raw.pragma('synchronous = NORMAL');
+    const statement = raw.prepare(`INSERT INTO messages (${columns}) VALUES (?, ?, ?, ?, 1, ?, ?, ?)`);
+    return {
+      async insert(id) {
+        const at = new Date().toISOString();
+        statement.run(conversationId, authorId, 'raw insert', id, at, at, at);
+      },
+      async close() {
+        raw.close();
+      },
+    };
+  }
+  const client = new pg.Client({ connectionString: s.databaseUrl });
+  await client.connect();
+  const text = `INSERT INTO messages (${columns}) VALUES ($1, $2, $3, $4, true, $5, $5, $5)`;
+  return {
+    async insert(id) {
+      await client.query({
+        name: 'raw-insert',
+        text,
+        values: [conversationId, authorId, 'raw insert', id, new Date()],
+      });
+    },
+    close: () => client.end(),
+  };
+}
+
+/** One insert into `messages` through the bare driver: back to back, and at the rate. */
 async function measureInserts(
   s: RawSettings,
   db: Db,
@@ -239,16 +280,8 @@ async function measureInserts(
     { platform: 'shell', workspaceId: workspace.id, channelId: 'raw-insert' },
     'dm',
   );
-  const insert = (id: string) =>
-    db.message.create({
-      data: {
-        conversationId: conversation.id,
-        authorId: author.id,
-        content: 'raw insert',
-        platformMessageId: id,
-        sentAt: new Date(),
-      },
-    });
+  const raw = await rawInsert(s, conversation.id, author.id);
+  const insert = raw.insert;
   const sequential = 1000;
   const start = now();
   for (let i = 0; i < sequential; i++) await insert(`seq-${i}`);
@@ -263,6 +296,7 @@ async function measureInserts(
     },
     s.timeoutMs,
   );
+  await raw.close();
   return { insertPerSecond, insertAtRate: summarize(Array.from(latency)) };
 }
 
@@ -309,7 +343,7 @@ async function measureOperations(db: Db, sqliteFile: string | undefined): Promis
     }),
   );
   await time('Prisma updateMany (no row matches)', 500, () =>
-    db.agent.updateMany({ where: { id: 'none', status: 'active' }, data: { status: 'busy' } }),
+    db.agent.updateMany({ where: { id: 'none', status: 'active' }, data: { status: 'inactive' } }),
   );
   await time('Prisma $transaction, 2 creates', 200, () =>
     db.$transaction(async (tx) => {
@@ -331,7 +365,7 @@ async function measureOperations(db: Db, sqliteFile: string | undefined): Promis
     );
     await time('better-sqlite3 prepared select (no Prisma)', 2000, () => select.get('shell', 'ops'));
     await time('better-sqlite3 prepared insert (no Prisma)', 2000, () => {
-      const at = Date.now();
+      const at = new Date().toISOString();
       return insert.run(conversation.id, author.id, 'op', next(), at, at, at);
     });
     raw.close();

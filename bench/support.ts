@@ -5,7 +5,6 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
-import type { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { Redis } from 'ioredis';
 import type {
   BotIdentity,
@@ -146,6 +145,8 @@ export const stage = new AsyncLocalStorage<Stage>();
 export class Census {
   enabled = false;
   readonly sql = new Map<Stage, number>();
+  /** Statements that read or write data (BEGIN, COMMIT and ROLLBACK left out). */
+  sqlData = 0;
   readonly redis = new Map<Stage, number>();
   readonly redisByCommand = new Map<string, number>();
   readonly trace: string[] = [];
@@ -153,6 +154,7 @@ export class Census {
 
   reset(): void {
     this.sql.clear();
+    this.sqlData = 0;
     this.redis.clear();
     this.redisByCommand.clear();
     this.trace.length = 0;
@@ -162,6 +164,7 @@ export class Census {
     if (!this.enabled) return;
     const where = stage.getStore() ?? 'other';
     this.sql.set(where, (this.sql.get(where) ?? 0) + 1);
+    if (!/^\s*(BEGIN|COMMIT|ROLLBACK)/i.test(sql)) this.sqlData += 1;
     if (this.trace.length < this.traceLimit) this.trace.push(`sql   ${where.padEnd(12)} ${shorten(sql)}`);
   }
 
@@ -179,47 +182,6 @@ export class Census {
 function shorten(text: string): string {
   const flat = text.replace(/\s+/g, ' ').replace(/`main`\./g, '');
   return flat.length > 150 ? `${flat.slice(0, 147)}...` : flat;
-}
-
-type SqlAdapter = Awaited<ReturnType<PrismaBetterSQLite3['connect']>>;
-type SqlTransaction = Awaited<ReturnType<SqlAdapter['startTransaction']>>;
-interface SqlQuery {
-  sql: string;
-}
-
-/** A driver adapter factory that counts every statement its connection (and its transactions) runs. */
-export function countingAdapterFactory(inner: PrismaBetterSQLite3, census: Census): PrismaBetterSQLite3 {
-  const count = <T extends object>(target: T): T =>
-    new Proxy(target, {
-      get(object, property) {
-        const value: unknown = Reflect.get(object, property, object);
-        if (typeof value !== 'function') return value;
-        if (property === 'queryRaw' || property === 'executeRaw') {
-          return (query: SqlQuery) => {
-            census.noteSql(query.sql);
-            return value.call(object, query);
-          };
-        }
-        if (property === 'startTransaction') {
-          return async (...args: unknown[]) => {
-            census.noteSql('BEGIN');
-            const tx = (await value.apply(object, args)) as SqlTransaction;
-            return count(tx);
-          };
-        }
-        // Private fields (#mutex) need the real object as `this`.
-        return value.bind(object);
-      },
-    });
-  return new Proxy(inner, {
-    get(object, property) {
-      const value: unknown = Reflect.get(object, property, object);
-      if (property === 'connect' && typeof value === 'function') {
-        return async () => count((await value.call(object)) as SqlAdapter);
-      }
-      return typeof value === 'function' ? value.bind(object) : value;
-    },
-  });
 }
 
 /** Counts every command any ioredis client in this process sends while `census.enabled`. */

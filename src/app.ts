@@ -15,6 +15,8 @@ import { createPipeline, type Pipeline } from './pipeline.ts';
 import { createHttpServer, type HttpServer } from './server.ts';
 import { checkDependencies, StartupError } from './startup/preflight.ts';
 import { type Database, openDatabase } from './store/database.ts';
+import { openHotStore } from './store/hot/open.ts';
+import type { HotStore } from './store/hot/types.ts';
 import { migrateDatabase } from './store/migrate.ts';
 
 export type Role = 'gateway' | 'worker' | 'all';
@@ -23,6 +25,7 @@ export interface RunningApp {
   http: HttpServer;
   port: number;
   database: Database;
+  store: HotStore;
   pipeline: Pipeline;
   close(): Promise<void>;
 }
@@ -53,11 +56,12 @@ export async function startApp(
   );
 
   const database = await openDatabase(config.databaseUrl);
+  const store = openHotStore(config.databaseUrl);
   let pipeline: Pipeline | undefined;
   const http = createHttpServer({
     logger,
     readiness: {
-      database: () => database.db.$queryRawUnsafe('SELECT 1'),
+      database: () => store.ping(),
       redis: async () => (pipeline as Pipeline).redis.ping(),
     },
   });
@@ -73,11 +77,12 @@ export async function startApp(
         ));
   pipeline = createPipeline({
     settings: config,
+    store,
     db: database.db,
     logger,
     role,
     adapters,
-    ...(options.queuePrefix && { prefix: options.queuePrefix }),
+    prefix: options.queuePrefix ?? config.queuePrefix,
   });
   const metrics = createMetrics({ bus: pipeline.bus, queues: pipeline.queues });
   mountOperations(http.app, {
@@ -103,6 +108,7 @@ export async function startApp(
     await http.close();
     await pipeline.close();
     metrics.stop();
+    await store.close();
     await database.close();
     const reason = redactSecrets((error as Error).message, configSecrets(config));
     throw new StartupError(`${starting} could not start: ${reason}`);
@@ -118,6 +124,7 @@ export async function startApp(
     http,
     port,
     database,
+    store,
     pipeline: running,
     async close() {
       // Inbound stops first; then active jobs drain while the adapters can still post; then the
@@ -128,6 +135,7 @@ export async function startApp(
         await adapter.stop().catch((error) => logger.warn({ err: error }, 'adapter stop failed'));
       }
       metrics.stop();
+      await store.close();
       await database.close();
     },
   };

@@ -65,6 +65,14 @@ export interface Config {
   jobAttempts: number;
   jobBackoffMs: number;
   llmTimeoutMs: number;
+  /** How long a job stays locked to its process: a crashed process's job is taken over after this. */
+  jobLockMs: number;
+  /** How often the sweeper re-enqueues intents with no live job and replies never delivered. */
+  sweepIntervalMs: number;
+  /** Platform events being stored at once, at most; past it events are refused (and retried). */
+  maxIngestInFlight: number;
+  /** Namespace of every Redis key (queues, limits, sweeper): one per deployment sharing a Redis. */
+  queuePrefix: string;
   failureMessage: string;
   logLevel: LogLevel;
   /** Guards /admin/queues and /metrics when set. */
@@ -124,6 +132,12 @@ const envSchema = z
     JOB_ATTEMPTS: int('JOB_ATTEMPTS', 1, 100),
     JOB_BACKOFF_MS: int('JOB_BACKOFF_MS', 0, 3_600_000),
     LLM_TIMEOUT_MS: int('LLM_TIMEOUT_MS', 1, 3_600_000),
+    JOB_LOCK_MS: int('JOB_LOCK_MS', 1000, 3_600_000),
+    SWEEP_INTERVAL_MS: int('SWEEP_INTERVAL_MS', 100, 3_600_000),
+    MAX_INGEST_IN_FLIGHT: int('MAX_INGEST_IN_FLIGHT', 1, 1_000_000),
+    AGENT_BRIDGE_QUEUE_PREFIX: rule('AGENT_BRIDGE_QUEUE_PREFIX', 'letters, digits, _ or - (1-32)', (v) =>
+      /^[A-Za-z0-9_-]{1,32}$/.test(v) ? v : undefined,
+    ),
     FAILURE_MESSAGE: rule('FAILURE_MESSAGE', 'at most 2000 characters', (v) =>
       v.length <= 2000 ? v : undefined,
     ),
@@ -204,6 +218,10 @@ export function parseConfig(env: Env): Config {
     jobAttempts: e.JOB_ATTEMPTS ?? D.JOB_ATTEMPTS,
     jobBackoffMs: e.JOB_BACKOFF_MS ?? D.JOB_BACKOFF_MS,
     llmTimeoutMs: e.LLM_TIMEOUT_MS ?? D.LLM_TIMEOUT_MS,
+    jobLockMs: e.JOB_LOCK_MS ?? D.JOB_LOCK_MS,
+    sweepIntervalMs: e.SWEEP_INTERVAL_MS ?? D.SWEEP_INTERVAL_MS,
+    maxIngestInFlight: e.MAX_INGEST_IN_FLIGHT ?? D.MAX_INGEST_IN_FLIGHT,
+    queuePrefix: e.AGENT_BRIDGE_QUEUE_PREFIX ?? D.AGENT_BRIDGE_QUEUE_PREFIX,
     failureMessage: e.FAILURE_MESSAGE ?? D.FAILURE_MESSAGE,
     logLevel: e.LOG_LEVEL ?? D.LOG_LEVEL,
     adminToken: e.ADMIN_TOKEN,

@@ -1,7 +1,7 @@
 /**
- * The reply pipeline in one process: orchestrator + deliveries (where adapters live: gateway) and
- * reply workers (worker). `agent-bridge start`, the shell chat, tests and the benchmark all build
- * it here, so every path runs the same code.
+ * The reply pipeline in one process: the orchestrator and delivery (where adapters live: gateway)
+ * and the reply worker (worker), plus the sweeper (every role). `agent-bridge start`, the shell
+ * chat, tests and the benchmark all build it here, so every path runs the same code.
  */
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -9,15 +9,22 @@ import type { Config } from './config.ts';
 import { type AgentBridgeEvents, createEventBus, type EventBus } from './core/events.ts';
 import type { Platform, PlatformAdapter } from './core/types.ts';
 import { createRedis } from './infra/redis.ts';
+import { replyDebounceKey } from './jobs/ids.ts';
+import { type RedisKeys, redisKeys } from './jobs/keys.ts';
+import { createQueues, type Queues, REPLIES, type ReplyJobData, type ReplyToPost } from './jobs/queues.ts';
+import { scheduleDelivery, scheduleReplies } from './jobs/schedule.ts';
+import { createSweeper, type Sweeper } from './jobs/sweeper.ts';
 import type { Logger } from './logger.ts';
+import { createGroupCommit, type GroupCommit } from './orchestrator/group-commit.ts';
 import { createOrchestrator, type Orchestrator } from './orchestrator/orchestrator.ts';
 import { TypingManager } from './orchestrator/typing.ts';
 import type { Db } from './store/database.ts';
+import { createDirectory, type Directory } from './store/directory.ts';
+import type { HotStore } from './store/hot/types.ts';
 import { createAgentLimits } from './worker/agent-limits.ts';
-import { createDeliveryProcessor } from './worker/delivery-processor.ts';
+import { createDelivery } from './worker/delivery.ts';
 import { createModelRegistry, type ModelRegistry } from './worker/providers/registry.ts';
-import { createQueues, type Queues } from './worker/queues.ts';
-import { createReplyProcessor } from './worker/reply-processor.ts';
+import { answerWithFailure, createReplyProcessor } from './worker/reply-processor.ts';
 import { closeWorker, startDeliveryWorker, startReplyWorker } from './worker/workers.ts';
 
 export type PipelineSettings = Pick<
@@ -31,14 +38,23 @@ export type PipelineSettings = Pick<
   | 'jobAttempts'
   | 'jobBackoffMs'
   | 'llmTimeoutMs'
+  | 'jobLockMs'
+  | 'sweepIntervalMs'
+  | 'maxIngestInFlight'
   | 'failureMessage'
   | 'defaultModel'
   | 'google'
   | 'openaiCompatible'
 >;
 
+/** Redis commands on the acknowledgement path give up after this: the event is refused, not lost. */
+const ACK_PATH_REDIS_TIMEOUT_MS = 1500;
+
 export interface PipelineOptions {
   settings: PipelineSettings;
+  /** The per-message store (prepared statements). */
+  store: HotStore;
+  /** Prisma: commands, and the rare paths (the paused notice). */
   db: Db;
   logger: Logger;
   adapters?: Partial<Record<Platform, PlatformAdapter>>;
@@ -46,30 +62,39 @@ export interface PipelineOptions {
   role?: 'gateway' | 'worker' | 'all';
   bus?: EventBus<AgentBridgeEvents>;
   models?: ModelRegistry;
-  /** Redis key prefix for queues and limits (tests use one per run). */
+  /** Redis key prefix of every key (queues, limits, sweeper) ['ab']. */
   prefix?: string;
   replyConcurrency?: number;
-  lockDurationMs?: number;
-  stalledIntervalMs?: number;
   /** How long shutdown waits for active jobs [10000]. */
   shutdownGraceMs?: number;
   /** The per-agent rate window [60000]; tests shorten it. */
   rateWindowMs?: number;
+  /** Run the sweeper [true]. */
+  sweeper?: boolean;
+  /** Sees every Redis command this pipeline sends (budget tests, the benchmark's census). */
+  onRedisCommand?: (name: string) => void;
 }
 
 export interface Pipeline {
   bus: EventBus<AgentBridgeEvents>;
   queues: Queues;
+  keys: RedisKeys;
   orchestrator: Orchestrator;
+  commit: GroupCommit;
+  directory: Directory;
+  sweeper: Sweeper | undefined;
   typing: TypingManager;
   redis: Redis;
+  /** Agents, channel memberships or a DM's chosen agent changed: every process forgets them. */
+  announceDirectoryChange(): Promise<void>;
   close(): Promise<void>;
 }
 
 export function createPipeline(options: PipelineOptions): Pipeline {
-  const { settings, db, logger } = options;
+  const { settings, store, db, logger } = options;
   const role = options.role ?? 'all';
   const prefix = options.prefix ?? 'ab';
+  const keys = redisKeys(prefix);
   const adapters = options.adapters ?? {};
   const bus =
     options.bus ??
@@ -77,35 +102,112 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       onListenerError: (error, event) => logger.error({ err: error, event }, 'event listener failed'),
     });
   const connections: Redis[] = [];
-  const connect = () => {
-    const connection = createRedis(settings.redisUrl);
+  const connect = (overrides: Parameters<typeof createRedis>[1] = {}) => {
+    const connection = createRedis(settings.redisUrl, overrides);
     connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+    if (options.onRedisCommand) observeCommands(connection, options.onRedisCommand);
     connections.push(connection);
     return connection;
   };
   const redis = connect();
   const queues = createQueues(redis, prefix);
+  // The acknowledgement waits on these adds: with Redis down they fail fast and the event is refused.
+  const ackQueues = createQueues(
+    connect({ commandTimeout: ACK_PATH_REDIS_TIMEOUT_MS, maxRetriesPerRequest: 1 }),
+    prefix,
+  );
+  const directory = createDirectory(store);
   const typing = new TypingManager({
     onError: (error, key) => logger.warn({ err: error, key }, 'typing signal failed'),
   });
+  const scheduleOnAckPath = (jobs: ReadonlyArray<{ data: ReplyJobData; attempt?: number }>) =>
+    scheduleReplies(ackQueues.replies, settings, jobs);
+  const commit = createGroupCommit({
+    insert: (batch) => store.insertInbound(batch),
+    schedule: scheduleOnAckPath,
+    maxInFlight: settings.maxIngestInFlight,
+  });
   const orchestrator = createOrchestrator({
+    directory,
+    store,
     db,
-    redis,
-    queues,
+    commit,
+    schedule: (jobs) => scheduleReplies(queues.replies, settings, jobs),
+    bus,
+    typing,
+    adapters,
+    settings,
+    logger,
+  });
+  const delivery = createDelivery({
+    store,
     bus,
     typing,
     adapters,
     logger,
-    settings,
-    dedupePrefix: prefix,
+    onDelivered: (reply) =>
+      orchestrator
+        .handleAgentReply(reply)
+        .catch((error: unknown) =>
+          logger.warn({ err: error, replyId: reply.id }, 'agent-to-agent check failed'),
+        ),
   });
+
+  /** Never throws: a reply that could not be handed over is found by the sweeper. */
+  async function handOff(reply: ReplyToPost, meta: { replyJobId: string; receivedAt: number }) {
+    if (role === 'all') {
+      try {
+        await delivery.deliver(reply, { postedParts: [], mayHavePosted: false, ...meta });
+        return;
+      } catch (error) {
+        logger.warn(
+          { err: error, replyId: reply.id },
+          'reply not posted yet: retrying from the deliveries queue',
+        );
+      }
+    }
+    try {
+      await scheduleDelivery(queues.deliveries, {
+        replyId: reply.id,
+        ...meta,
+        // Carried only to a separate gateway's first attempt; a retry reads it back with its parts.
+        ...(role !== 'all' && { reply }),
+      });
+    } catch (error) {
+      logger.error(
+        { err: error, replyId: reply.id },
+        'reply not handed to delivery: the sweeper will deliver it',
+      );
+    }
+  }
+
+  async function cancel(conversationId: string, agentId: string) {
+    if (role === 'all') {
+      await typing.stop(replyDebounceKey(conversationId, agentId));
+      return;
+    }
+    await queues.deliveries.add(
+      'cancel',
+      { cancel: { conversationId, agentId } },
+      { removeOnComplete: true },
+    );
+  }
+
   const workers: Worker[] = [];
   const workerOptions = {
-    connection: connect,
+    connection: () => connect(),
     prefix,
     logger,
-    ...(options.lockDurationMs && { lockDurationMs: options.lockDurationMs }),
-    ...(options.stalledIntervalMs && { stalledIntervalMs: options.stalledIntervalMs }),
+    lockDurationMs: settings.jobLockMs,
+    stalledIntervalMs: settings.jobLockMs,
+  };
+  const replySettings = {
+    contextMessages: settings.contextMessages,
+    llmTimeoutMs: settings.llmTimeoutMs,
+    agentRateLimitPerMin: settings.agentRateLimitPerMin,
+    agentMaxConcurrent: settings.agentMaxConcurrent,
+    defaultModel: settings.defaultModel,
+    failureMessage: settings.failureMessage,
   };
 
   if (role !== 'gateway') {
@@ -123,10 +225,20 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       });
     const limits = createAgentLimits({
       redis,
-      prefix,
+      keys,
       ...(options.rateWindowMs && { rateWindowMs: options.rateWindowMs }),
     });
-    const processReply = createReplyProcessor({ db, queues, bus, limits, models, settings, logger });
+    const processReply = createReplyProcessor({
+      store,
+      directory,
+      bus,
+      limits,
+      models,
+      settings: replySettings,
+      logger,
+      handOff,
+      cancel,
+    });
     workers.push(
       startReplyWorker(processReply, {
         ...workerOptions,
@@ -134,32 +246,92 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       }),
     );
   }
-  if (role !== 'worker') {
-    workers.push(
-      startDeliveryWorker(
-        createDeliveryProcessor({
-          db,
-          bus,
-          typing,
-          adapters,
-          onDelivered: (reply) => orchestrator.handleAgentReply(reply.id, reply),
-        }),
-        workerOptions,
-      ),
+  if (role !== 'worker') workers.push(startDeliveryWorker(delivery.processDelivery, workerOptions));
+
+  const sweeper =
+    options.sweeper === false
+      ? undefined
+      : createSweeper({
+          store,
+          queues,
+          redis,
+          keys,
+          settings,
+          logger,
+          async giveUp(intent) {
+            const agent = await directory.agent(intent.agentId);
+            if (!agent) return;
+            const now = Date.now();
+            await answerWithFailure(
+              { store, settings: replySettings, handOff, cancel },
+              {
+                data: {
+                  conversationId: intent.conversationId,
+                  agentId: intent.agentId,
+                  messageId: intent.messageId,
+                  receivedAt: now,
+                  target: {
+                    platform: intent.platform,
+                    channelId: intent.channelId,
+                    ...(intent.threadId && { threadId: intent.threadId }),
+                    isDirect: intent.kind === 'dm',
+                    workspaceExternalId: intent.workspaceExternalId,
+                    ...(intent.platformMessageId && { replyToPlatformMessageId: intent.platformMessageId }),
+                  },
+                },
+                agent,
+                queueJobId: `${REPLIES}.sweeper.${replyDebounceKey(intent.conversationId, intent.agentId)}.${intent.messageId}`,
+                attempts: 0,
+                startedAt: new Date(now),
+                reason: 'the reply job was lost repeatedly',
+              },
+            );
+          },
+        });
+  sweeper?.start();
+
+  // Every process forgets cached agents when any process announces a change.
+  const subscriber = connect();
+  subscriber.on('message', () => directory.forgetChanges());
+  subscriber.on('ready', () => directory.forgetChanges());
+  subscriber.subscribe(keys.directoryChanges).catch((error: unknown) => {
+    logger.warn(
+      { err: error },
+      'could not subscribe to directory changes: cached agents expire within a minute',
     );
-  }
+  });
 
   return {
     bus,
     queues,
+    keys,
     orchestrator,
+    commit,
+    directory,
+    sweeper,
     typing,
     redis,
+    async announceDirectoryChange() {
+      directory.forgetChanges();
+      await redis.publish(keys.directoryChanges, 'changed');
+    },
     async close() {
+      await commit.drain();
+      await orchestrator.settled();
+      await sweeper?.stop();
       await Promise.all(workers.map((w) => closeWorker(w, options.shutdownGraceMs ?? 10_000)));
       await typing.stopAll();
-      await queues.close();
+      await Promise.all([queues.close(), ackQueues.close()]);
       for (const connection of connections) connection.disconnect();
     },
   };
+}
+
+/** Calls `observe` with the name of every command the connection sends (pipelines included). */
+function observeCommands(connection: Redis, observe: (name: string) => void): void {
+  const send = connection.sendCommand.bind(connection);
+  connection.sendCommand = ((command: { name: string }, stream?: unknown) => {
+    observe(command.name);
+    return send(command as never, stream as never);
+  }) as typeof connection.sendCommand;
 }

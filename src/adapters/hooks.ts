@@ -8,10 +8,16 @@ import type { Logger } from '../logger.ts';
 import type { InboundOutcome, MessageChange } from '../orchestrator/orchestrator.ts';
 
 export interface AdapterHooks {
-  /** Stores, decides and schedules; resolves once the message is safely stored (ack after this). */
+  /**
+   * Stores, decides and schedules; resolves once the message and its reply intent are stored and
+   * its job is scheduled (acknowledge after this, never before). Rejects when that could not be
+   * done (overload, the database or Redis down): refuse the event so the platform redelivers it.
+   */
   onInbound(message: InboundMessage): Promise<InboundOutcome>;
   /** An edit or deletion of a platform message. */
   onChange(change: MessageChange): Promise<unknown>;
+  /** A person's display name, learnt after their message was stored (kept for the next turns). */
+  onUserName(platform: Platform, externalId: string, displayName: string): Promise<unknown>;
   /** Runs an `/agent` command (already parsed or built from typed options). */
   onCommand(context: CommandContext, command: AgentCommand): Promise<CommandReply>;
   /** Parses the text form `verb name key=value …` (Slack, CLI); never throws. */

@@ -17,12 +17,18 @@ import type { AdapterHooks } from './hooks.ts';
 import { createSlackAdapter } from './slack/index.ts';
 
 export function adapterHooks(config: Config, db: Db, logger: Logger, pipeline: () => Pipeline): AdapterHooks {
+  const onChange = () =>
+    pipeline()
+      .announceDirectoryChange()
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not announce an agent change'));
   return {
     logger,
     onInbound: (message) => pipeline().orchestrator.handleInbound(message),
     onChange: (change) => pipeline().orchestrator.handleChange(change),
+    onUserName: (platform, externalId, displayName) =>
+      pipeline().directory.userId({ platform, externalId, displayName, isBot: false }),
     parseCommand: parseAgentCommand,
-    onCommand: (context, command) => runAgentCommand({ db, config }, context, command),
+    onCommand: (context, command) => runAgentCommand({ db, config, onChange }, context, command),
     async listAgents(platform, workspaceExternalId) {
       const workspace = await db.workspace.findUnique({
         where: { platform_externalId: { platform, externalId: workspaceExternalId } },

@@ -3,6 +3,7 @@
  * (model, avatar, lengths) and the CLI's workspace references. Pure: every
  * function returns either a value or a one-line error that says what to type instead.
  */
+import { AGENT_NAME, AGENT_NAME_RULE } from '../core/agent-name.ts';
 import type { Platform } from '../core/types.ts';
 import { formatModelSpec, parseModelSpec } from '../worker/providers/registry.ts';
 import { AGENT_FIELDS, type AgentField, type AgentFieldValues } from './command.ts';
@@ -32,8 +33,6 @@ const MAX_LENGTH: Record<AgentKey, number> = {
   avatar: 2048,
 };
 
-export const AGENT_NAME_RULE = '1-32 letters, digits, - or _';
-const NAME = /^[\p{L}\p{N}_-]{1,32}$/u;
 /** The name agent-bridge itself posts under. */
 const RESERVED_NAMES = new Set(['agent-bridge']);
 
@@ -43,7 +42,8 @@ const err = <T>(error: string): Parsed<T> => ({ ok: false, error });
 export function parseAgentName(raw: string | undefined): Parsed<string> {
   const name = (raw ?? '').normalize('NFC').trim();
   if (name === '') return err(`an agent name is missing (${AGENT_NAME_RULE}), e.g. Aria`);
-  if (!NAME.test(name)) return err(`"${name}" is not a valid agent name: use ${AGENT_NAME_RULE}, e.g. Aria`);
+  if (!AGENT_NAME.test(name))
+    return err(`"${name}" is not a valid agent name: use ${AGENT_NAME_RULE}, e.g. Aria`);
   if (RESERVED_NAMES.has(name.toLowerCase())) return err(`"${name}" is reserved: pick another agent name`);
   return ok(name);
 }

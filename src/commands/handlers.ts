@@ -12,11 +12,19 @@ import { type CommandDeps, failed, openSession } from './session.ts';
 
 export type { CommandDeps } from './session.ts';
 
+const READ_ONLY = new Set<AgentCommand['verb']>(['help', 'list', 'show']);
+
 export async function runAgentCommand(
   deps: CommandDeps,
   ctx: CommandContext,
   command: AgentCommand,
 ): Promise<CommandReply> {
+  const reply = await runVerb(deps, ctx, command);
+  if (reply.ok && !READ_ONLY.has(command.verb)) await deps.onChange?.();
+  return reply;
+}
+
+async function runVerb(deps: CommandDeps, ctx: CommandContext, command: AgentCommand): Promise<CommandReply> {
   const session = () => openSession(deps, ctx);
   switch (command.verb) {
     case 'help':

@@ -3,10 +3,10 @@
  * each renderer links them its own way (`<#C123>` on Slack and Discord).
  */
 
+import { AGENT_NAME_RULE } from '../core/agent-name.ts';
 import { effectiveSystemPrompt } from '../core/system-prompt.ts';
 import type { Platform } from '../core/types.ts';
 import { auditTrail, listAgents } from '../store/agents.ts';
-import { AGENT_NAME_RULE } from './agent-args.ts';
 import type { CommandReply } from './command.ts';
 import {
   agentsInReach,
@@ -63,9 +63,10 @@ export async function showVerb(s: Session, name: string): Promise<CommandReply> 
   if (!found.agent) return found.reply;
   const { agent } = found;
   const server = found.where ? [{ label: 'Server', value: found.where }] : [];
-  const [created, channels] = await Promise.all([
+  const [created, channels, replies] = await Promise.all([
     createdBy(s, agent.id, agent.createdAt),
     s.db.channelAgent.findMany({ where: { agentId: agent.id }, orderBy: { channelId: 'asc' } }),
+    s.db.job.count({ where: { agentId: agent.id, status: 'completed' } }),
   ]);
   const channelIds = channels.map((c) => c.channelId);
   const none = '(none)';
@@ -88,7 +89,7 @@ export async function showVerb(s: Session, name: string): Promise<CommandReply> 
           : 'generated from role, goal and backstory',
       },
       { label: 'System prompt', value: effectiveSystemPrompt(agent) },
-      { label: 'Replies', value: String(agent.totalResponses) },
+      { label: 'Replies', value: String(replies) },
     ],
   });
 }

@@ -11,6 +11,11 @@ import { createExample, usage } from './usage.ts';
 export interface CommandDeps {
   db: Db;
   config: Pick<Config, 'admins' | 'agentCreation' | 'defaultModel' | 'agentMaxConcurrent'>;
+  /**
+   * After a verb that may change agents, memberships or a DM's chosen agent: running services
+   * drop what they remembered of them. Never throws.
+   */
+  onChange?: () => Promise<void>;
 }
 
 export interface Session extends CommandDeps {

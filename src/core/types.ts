@@ -33,10 +33,13 @@ export interface InboundMessage {
   dmWorkspaceIds?: string[];
   author: InboundAuthor;
   text: string;
+  /**
+   * Where a reply goes when the platform threads replies: Slack channel messages are answered in
+   * their own thread (or the thread they are in). Unset: replies go where the message is.
+   */
+  replyThreadId?: string;
   /** Platform user ids mentioned in the message (the bot user among them when it was @mentioned). */
   mentionedUserIds: string[];
-  /** Agent names the adapter found addressed (`@bot Aria …`, `Aria: …`), in order of appearance. */
-  mentionedAgentNames: string[];
   /** The agent whose earlier message this one replies to (Discord reply to an agent's post). */
   repliedToAgentId?: string;
   platformMessageId: string;

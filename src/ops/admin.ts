@@ -11,8 +11,8 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Express, RequestHandler } from 'express';
+import type { Queues } from '../jobs/queues.ts';
 import { requireAdminToken } from '../server.ts';
-import type { Queues } from '../worker/queues.ts';
 
 export const BOARD_PATH = '/admin/queues';
 /** The cookie name `requireAdminToken` reads. */

@@ -7,7 +7,7 @@ import type { RequestHandler } from 'express';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { AgentBridgeEvents, EventBus } from '../core/events.ts';
 import { withTimeout } from '../infra/redis.ts';
-import type { Queues } from '../worker/queues.ts';
+import type { Queues } from '../jobs/queues.ts';
 
 const PREFIX = 'agent_bridge_';
 

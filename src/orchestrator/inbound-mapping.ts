@@ -1,6 +1,6 @@
 /** Pure mappings from an inbound message to where it lives and where its reply goes. */
 import type { InboundMessage, TypingTarget } from '../core/types.ts';
-import type { ConversationKind } from '../store/conversations.ts';
+import type { ConversationKind } from '../store/hot/types.ts';
 
 /** The bot's own id when an agent's reply is read as a message: it always "mentions" the bot. */
 export const SELF = '\u0000agent-bridge';
@@ -18,19 +18,16 @@ export function conversationKind(message: Pick<InboundMessage, 'isDirect' | 'thr
   return message.threadId ? 'thread' : 'channel';
 }
 
-/** Channel replies go in the thread of the addressing message (or the thread it was in). */
-export function replyThread(
-  message: Pick<InboundMessage, 'isDirect' | 'threadId' | 'platformMessageId' | 'platform'>,
-): string | undefined {
-  if (message.threadId) return message.threadId;
-  return message.isDirect || message.platform !== 'slack' ? undefined : message.platformMessageId;
+/** Where replies to the message go: its thread, or the thread the platform opens for replies. */
+export function replyThread(message: Pick<InboundMessage, 'threadId' | 'replyThreadId'>): string | undefined {
+  return message.threadId ?? message.replyThreadId;
 }
 
 /** Where a reply opens a new thread (Slack channel top level): the message itself is its root. */
 export function replyThreadRoot(
-  message: Pick<InboundMessage, 'isDirect' | 'threadId' | 'platformMessageId' | 'platform'>,
+  message: Pick<InboundMessage, 'threadId' | 'replyThreadId'>,
 ): string | undefined {
-  return message.threadId ? undefined : replyThread(message);
+  return message.threadId ? undefined : message.replyThreadId;
 }
 
 export function typingTarget(message: InboundMessage): TypingTarget {

@@ -1,6 +1,6 @@
 /** An edited or deleted platform message: the stored copy follows, so the context stays true. */
 import type { Platform } from '../core/types.ts';
-import type { Db } from '../store/database.ts';
+import type { HotStore } from '../store/hot/types.ts';
 
 export type MessageChange = {
   platform: Platform;
@@ -10,20 +10,21 @@ export type MessageChange = {
   platformMessageId: string;
 } & ({ kind: 'edit'; text: string } | { kind: 'delete' });
 
-export async function applyMessageChange(db: Db, change: MessageChange): Promise<{ updated: number }> {
-  // By channel, not by conversation: a message that opened a thread moved into it. A platform
-  // message id is unique within its channel (Slack ts, Discord snowflake).
-  const where = {
+/**
+ * By channel, not by conversation: a message that opened a thread moved into it, and a platform
+ * message id is unique within its channel (Slack ts, Discord snowflake). A deleted message takes
+ * its waiting reply intent with it.
+ */
+export async function applyMessageChange(
+  store: HotStore,
+  change: MessageChange,
+): Promise<{ updated: number }> {
+  const updated = await store.applyChange({
+    platform: change.platform,
+    workspaceExternalId: change.workspaceId,
+    channelId: change.channelId,
     platformMessageId: change.platformMessageId,
-    conversation: {
-      platform: change.platform,
-      channelId: change.channelId,
-      workspace: { externalId: change.workspaceId },
-    },
-  };
-  const { count } = await db.message.updateMany({
-    where,
-    data: change.kind === 'edit' ? { content: change.text, editedAt: new Date() } : { isActive: false },
+    ...(change.kind === 'edit' && { text: change.text }),
   });
-  return { updated: count };
+  return { updated };
 }

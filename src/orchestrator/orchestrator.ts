@@ -1,66 +1,47 @@
 /**
- * From a normalized inbound message to a scheduled reply job: dedupe, store, decide, pick the
- * agent, start the typing signal, debounce. Every decision is a pure function in ./decisions;
- * this module only gathers their inputs and carries out their answers.
+ * From a normalized inbound message to a stored message with its reply intent and a scheduled
+ * reply job: gather the facts (cached lookups), route (one pure decision path, shared with
+ * agents' replies), store and schedule through the group commit, then the effects (typing,
+ * notices). The platform's acknowledgement waits for the store and the schedule, nothing else.
  */
-import type { Redis } from 'ioredis';
 import type { AgentBridgeEvents, EventBus } from '../core/events.ts';
-import type { InboundMessage, Platform, PlatformAdapter, TypingTarget } from '../core/types.ts';
+import type { InboundMessage, Platform, PlatformAdapter } from '../core/types.ts';
+import { replyDebounceKey, replyJobId } from '../jobs/ids.ts';
+import type { DeliveredReply, ReplyTarget } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
-import { agentsInChannel } from '../store/agents.ts';
-import { ensureConversation } from '../store/conversations.ts';
 import type { Db } from '../store/database.ts';
-import { storeInboundMessage } from '../store/messages.ts';
-import type { Queues } from '../worker/queues.ts';
+import type { Directory } from '../store/directory.ts';
+import type { AgentRecord, ConversationRecord, HotStore } from '../store/hot/types.ts';
 import { mayAddressByName, resolveAddressing } from './decisions/addressing.ts';
-import { type AgentCandidate, isPaused } from './decisions/agent-candidate.ts';
-import { selectAgent } from './decisions/agent-selection.ts';
-import { replyDebounceKey } from './decisions/debounce.ts';
-import { pausedNoticeText, shouldSendPausedNotice } from './decisions/paused-notice.ts';
-import { decideReply } from './decisions/reply-decision.ts';
-import { createIdentityCache } from './identity-cache.ts';
-import {
-  conversationKind,
-  isOwnPost,
-  replyThread,
-  replyThreadRoot,
-  SELF,
-  typingTarget,
-} from './inbound-mapping.ts';
-import { candidatesFor, recentTurns } from './lookups.ts';
+import type { AgentCandidate } from './decisions/agent-candidate.ts';
+import type { TurnAuthorship } from './decisions/loop-guard.ts';
+import { createEffects } from './effects.ts';
+import type { GroupCommit, ScheduledJob } from './group-commit.ts';
+import { conversationKind, isOwnPost, replyThreadRoot, SELF, typingTarget } from './inbound-mapping.ts';
 import { applyMessageChange, type MessageChange } from './message-changes.ts';
-import {
-  chooseAgentHelp,
-  NO_AGENT_IN_CHANNEL_HELP,
-  NO_AGENTS_HELP,
-  NO_AGENTS_IN_SHARED_SERVERS_HELP,
-} from './notices.ts';
-import { scheduleReply } from './schedule.ts';
+import { isHeard, type Route, route } from './route.ts';
 import type { TypingManager } from './typing.ts';
 
 export interface OrchestratorSettings {
   debounceMs: number;
   maxAgentHops: number;
-  jobAttempts: number;
-  jobBackoffMs: number;
 }
 
 export interface OrchestratorDeps {
+  directory: Directory;
+  store: HotStore;
+  /** Prisma, for the rare paths (the paused notice's state). */
   db: Db;
-  redis: Redis;
-  queues: Queues;
+  commit: GroupCommit;
+  /** Adds reply jobs (agents addressing agents). */
+  schedule(jobs: readonly ScheduledJob[]): Promise<void>;
   bus: EventBus<AgentBridgeEvents>;
   typing: TypingManager;
   adapters: Partial<Record<Platform, PlatformAdapter>>;
   settings: OrchestratorSettings;
   logger: Logger;
-  /** How long the fast Redis dedupe marker lives; the database's unique indexes are the truth. */
-  dedupeTtlSeconds?: number;
-  /** Redis key namespace of the dedupe markers. */
-  dedupePrefix?: string;
 }
 
-export { replyThread } from './inbound-mapping.ts';
 export type { MessageChange } from './message-changes.ts';
 
 export type InboundOutcome =
@@ -72,316 +53,279 @@ export type InboundOutcome =
   | { status: 'notice'; messageId: number; notice: 'help' | 'paused' | 'no_agents' | 'no_agent_in_channel' }
   | { status: 'scheduled'; messageId: number; agentId: string; jobId: string; debounced: boolean };
 
+const MAX_REMEMBERED = 10_000;
+
 export function createOrchestrator(deps: OrchestratorDeps) {
-  const { db, redis, bus, settings, logger } = deps;
-  const markerTtl = deps.dedupeTtlSeconds ?? 24 * 3600;
-  const identities = createIdentityCache(db);
+  const { directory, store, bus, settings } = deps;
+  const effects = createEffects(deps);
+  /** When this process last picked each agent, and last scheduled each debounce key. */
+  const lastPicked = new Map<string, number>();
+  const lastScheduled = new Map<string, number>();
+
+  function remember(map: Map<string, number>, key: string, at: number) {
+    map.delete(key);
+    if (map.size >= MAX_REMEMBERED) map.delete(map.keys().next().value as string);
+    map.set(key, at);
+  }
+
+  function candidates(agents: readonly AgentRecord[]): AgentCandidate[] {
+    return agents.map((agent) => {
+      const picked = lastPicked.get(agent.id);
+      return {
+        id: agent.id,
+        name: agent.name,
+        status: agent.status,
+        isActive: agent.isActive,
+        role: agent.role,
+        backstory: agent.backstory,
+        goal: agent.goal,
+        lastResponseAt: picked === undefined ? null : new Date(picked),
+      };
+    });
+  }
+
+  /** The agent chain before this message, for the loop guard: read only for bots. */
+  async function turnsBefore(conversationId: string): Promise<TurnAuthorship[]> {
+    const turns = await store.recentTurns(conversationId, settings.maxAgentHops + 1);
+    return turns.map((t) => ({ isBot: t.isBot, ...(t.agentId && { agentId: t.agentId }) }));
+  }
+
+  /** Whether this schedule joins a reply already waiting (for the metric; the queue decides). */
+  function noteScheduled(conversationId: string, agentId: string): boolean {
+    const key = replyDebounceKey(conversationId, agentId);
+    const now = Date.now();
+    const previous = lastScheduled.get(key);
+    remember(lastScheduled, key, now);
+    remember(lastPicked, agentId, now);
+    return previous !== undefined && now - previous <= settings.debounceMs;
+  }
 
   async function handleInbound(message: InboundMessage): Promise<InboundOutcome> {
     const adapter = deps.adapters[message.platform];
     const bot = adapter?.identity() ?? { userId: '' };
-    const marker = `${deps.dedupePrefix ?? 'ab'}:seen:${message.platform}:${message.workspaceId}:${message.channelId}:${message.platformMessageId}`;
-    if (await redis.exists(marker)) return { status: 'duplicate' };
     if (isOwnPost(message, bot)) return { status: 'own_message' };
 
-    const workspace = { id: await identities.workspaceId(message.platform, message.workspaceId) };
-    const agents = await candidatesFor(db, await reachableWorkspaceIds(message, workspace.id));
-    const joined = message.isDirect
+    const workspaceId = await directory.workspaceId(message.platform, message.workspaceId);
+    const reach =
+      message.isDirect && message.dmWorkspaceIds?.length
+        ? [workspaceId, ...(await directory.workspaceIds(message.platform, message.dmWorkspaceIds))]
+        : [workspaceId];
+    const agents = candidates(await directory.agentsOf(reach));
+    const joinedAgentIds = message.isDirect
       ? []
-      : await agentsInChannel(db, message.platform, message.channelId, workspace.id);
+      : (await directory.channelAgentIds(message.platform, message.channelId)).filter((id) =>
+          agents.some((a) => a.id === id),
+        );
     const addressing = resolveAddressing(message, bot.userId, agents);
-    // A channel no agent has joined is none of our business unless the message speaks to us.
-    if (
-      !message.isDirect &&
-      joined.length === 0 &&
-      !addressing.botMentioned &&
-      addressing.addressedAgentIds.length === 0
-    ) {
-      return { status: 'ignored' };
-    }
+    if (!isHeard(message.isDirect, joinedAgentIds.length, addressing)) return { status: 'ignored' };
 
-    const author = {
-      id: await identities.userId({
-        platform: message.platform,
-        externalId: message.author.id,
-        displayName: message.author.displayName,
-        isBot: message.author.isBot || Boolean(message.author.isWebhook),
-      }),
-    };
-    // A Slack channel message that speaks to us gets its reply in a thread on itself, and that
+    const isBot = message.author.isBot || Boolean(message.author.isWebhook);
+    // A channel message that speaks to us gets its reply in a thread on itself (Slack), and that
     // thread is its conversation from the start: follow-ups there see the question and the answer,
     // and both deliveries of one mention (app_mention + message) land on the same unique key.
     const threadRoot =
       addressing.botMentioned || addressing.addressedAgentIds.length > 0
         ? replyThreadRoot(message)
         : undefined;
-    const conversation = await ensureConversation(
-      db,
-      {
+    const [authorId, conversation] = await Promise.all([
+      directory.userId({
         platform: message.platform,
-        workspaceId: workspace.id,
-        channelId: message.channelId,
-        threadId: message.threadId ?? threadRoot,
-      },
-      threadRoot ? 'thread' : conversationKind(message),
-    );
-    const stored = await storeInboundMessage(db, {
-      conversationId: conversation.id,
-      authorId: author.id,
-      content: message.text,
-      platformMessageId: message.platformMessageId,
-      platformEventId: message.platformEventId,
-      sentAt: message.sentAt,
-    });
-    // Only now, with the message safely stored, may a redelivery be turned away early.
-    await redis.set(marker, '1', 'EX', markerTtl);
-    if (stored.duplicate || !stored.message) return { status: 'duplicate' };
-    const messageId = stored.message.id;
-    bus.emit('message.created', {
-      platform: message.platform,
-      conversationId: conversation.id,
-      messageId,
-      workspaceId: workspace.id,
-      authorId: author.id,
-      isBot: message.author.isBot,
-      sentAt: message.sentAt,
-      storedAt: stored.message.createdAt,
-    });
-
-    const decision = decideReply({
+        externalId: message.author.id,
+        displayName: message.author.displayName,
+        isBot,
+      }),
+      directory.conversation(
+        {
+          platform: message.platform,
+          workspaceId,
+          channelId: message.channelId,
+          threadId: message.threadId ?? threadRoot,
+        },
+        threadRoot ? 'thread' : conversationKind(message),
+      ),
+    ]);
+    const chosen = await dmChoice(message, workspaceId, conversation);
+    const routed = route({
       isDirect: message.isDirect,
       author: message.author,
       bot,
       addressing,
-      joinedAgentCount: joined.length,
-      // Only a bot's message is judged by the agent chain before it: spare people the query.
-      recentTurns:
-        message.author.isBot || message.author.isWebhook
-          ? await recentTurns(db, conversation.id, settings.maxAgentHops + 1)
-          : [],
+      agents,
+      joinedAgentIds,
+      activeAgentId: chosen,
+      recentTurns: isBot ? [...(await turnsBefore(conversation.id)), { isBot: true }] : [],
       maxAgentHops: settings.maxAgentHops,
     });
-    const ref = { platform: message.platform, conversationId: conversation.id, messageId };
-    if (!decision.reply) {
-      bus.emit('reply.decided', { ...ref, reply: false, reason: decision.reason });
-      if (decision.reason === 'no_agent_in_channel') {
-        void postNotice(message, NO_AGENT_IN_CHANNEL_HELP, `hint-${messageId}`);
-        return { status: 'notice', messageId, notice: 'no_agent_in_channel' };
-      }
-      return { status: 'stored', messageId, reason: decision.reason };
-    }
 
-    // A DM thread shares the DM's chosen agent.
-    const dmRoot =
-      message.isDirect && message.threadId
-        ? await ensureConversation(
-            db,
-            { platform: message.platform, workspaceId: workspace.id, channelId: message.channelId },
-            'dm',
-          )
-        : conversation;
-    const selection = selectAgent({
-      agents,
-      addressedAgentIds: addressing.addressedAgentIds,
-      ...(message.author.agentId && { authorAgentId: message.author.agentId }),
-      conversation: message.isDirect
-        ? { isDirect: true, activeAgentId: dmRoot.activeAgentId }
-        : { isDirect: false, joinedAgentIds: joined.map((a) => a.id) },
-      text: addressing.strippedText,
+    const replying = routed.kind === 'reply' ? routed.agent : undefined;
+    const target = replyTargetOf(message, conversation);
+    const receivedAt = Date.now();
+    const stored = await deps.commit.submit({
+      record: {
+        conversationId: conversation.id,
+        authorId,
+        content: message.text,
+        platformMessageId: message.platformMessageId,
+        platformEventId: message.platformEventId,
+        sentAt: message.sentAt,
+        pendingAgentId: replying?.id,
+      },
+      job: replying && { conversationId: conversation.id, agentId: replying.id, receivedAt, target },
     });
+    if (!stored.stored) return { status: 'duplicate' };
+
+    const messageId = stored.id;
+    bus.emit('message.created', {
+      platform: message.platform,
+      conversationId: conversation.id,
+      messageId,
+      workspaceId,
+      authorId,
+      isBot: message.author.isBot,
+      sentAt: message.sentAt,
+      storedAt: stored.createdAt,
+    });
+    const ref = { platform: message.platform, conversationId: conversation.id, messageId };
     bus.emit('reply.decided', {
       ...ref,
-      reply: selection.kind === 'agent',
-      reason: selection.kind === 'agent' ? decision.reason : selection.kind,
-      ...(selection.kind === 'agent' && { agentId: selection.agent.id }),
+      reply: routed.kind === 'reply',
+      reason: routed.kind === 'notice' || routed.kind === 'paused' ? noticeReason(routed) : routed.reason,
+      ...(replying && { agentId: replying.id }),
     });
+    effects.notify(message, routed, conversation.id, messageId);
+    if (!replying) return outcomeOf(routed, messageId, message.isDirect);
 
-    switch (selection.kind) {
-      case 'help':
-        void postNotice(message, chooseAgentHelp(selection.agents), `help-${messageId}`);
-        return { status: 'notice', messageId, notice: 'help' };
-      case 'none':
-        if (message.isDirect) {
-          const text = message.dmWorkspaceIds ? NO_AGENTS_IN_SHARED_SERVERS_HELP : NO_AGENTS_HELP;
-          void postNotice(message, text, `help-${messageId}`);
-        }
-        return selection.reason === 'no_agents' && message.isDirect
-          ? { status: 'notice', messageId, notice: 'no_agents' }
-          : { status: 'stored', messageId, reason: selection.reason };
-      case 'paused':
-        await maybePausedNotice(message, conversation.id, selection.agent);
-        return { status: 'notice', messageId, notice: 'paused' };
-      case 'agent':
-        break;
-    }
-
-    return schedule(message.platform, conversation.id, selection.agent.id, messageId, typingTarget(message));
+    effects.startTyping(message.platform, conversation.id, replying.id, typingTarget(message));
+    const debounced = noteScheduled(conversation.id, replying.id);
+    const jobId = replyJobId(conversation.id, replying.id, messageId);
+    if (debounced) bus.emit('message.debounced', { ...ref, jobId, agentId: replying.id });
+    return { status: 'scheduled', messageId, agentId: replying.id, jobId, debounced };
   }
 
-  async function schedule(
-    platform: Platform,
-    conversationId: string,
-    agentId: string,
-    messageId: number,
-    target: TypingTarget,
-  ): Promise<InboundOutcome> {
-    const adapter = deps.adapters[platform];
-    // The signal shows as soon as the reply is decided, before the debounce window.
-    if (adapter) void deps.typing.start(replyDebounceKey(conversationId, agentId), adapter, target);
-    const { jobId, debounced } = await scheduleReply(deps.queues.replies, settings, {
-      conversationId,
-      agentId,
-      triggerMessageId: messageId,
-      receivedAt: Date.now(),
-    });
-    if (debounced) bus.emit('message.debounced', { platform, conversationId, messageId, jobId, agentId });
-    await db.agent.updateMany({ where: { id: agentId, status: 'active' }, data: { status: 'busy' } });
-    return { status: 'scheduled', messageId, agentId, jobId, debounced };
+  /** A DM thread shares the DM's chosen agent. */
+  async function dmChoice(
+    message: InboundMessage,
+    workspaceId: string,
+    conversation: ConversationRecord,
+  ): Promise<string | null> {
+    if (!message.isDirect) return null;
+    if (!message.threadId) return conversation.activeAgentId;
+    const root = await directory.conversation(
+      { platform: message.platform, workspaceId, channelId: message.channelId },
+      'dm',
+    );
+    return root.activeAgentId;
   }
 
   /**
-   * An agent's delivered reply may address another agent (`Nova, what do you think?`). It was
-   * stored when generated and its platform echo is ignored, so it is judged here, under the
-   * same loop rules as any bot message.
+   * An agent's delivered reply may address another agent (`Nova, what do you think?`). Its
+   * platform echo is ignored, so it is judged here, on the same route as any bot message.
    */
-  async function handleAgentReply(
-    replyMessageId: number,
-    delivered?: { content: string; conversationId: string; platform: Platform },
-  ): Promise<InboundOutcome> {
-    if (delivered && !mayAddressByName(delivered.content)) {
-      const { conversationId, platform } = delivered;
-      bus.emit('reply.decided', {
-        platform,
-        conversationId,
-        messageId: replyMessageId,
-        reply: false,
-        reason: 'not_addressed',
-      });
-      return { status: 'stored', messageId: replyMessageId, reason: 'not_addressed' };
-    }
-    const reply = await db.message.findUnique({
-      where: { id: replyMessageId },
-      include: { conversation: { include: { workspace: true } } },
-    });
-    if (!reply?.agentId) return { status: 'own_message' };
-    const { conversation } = reply;
-    const platform = conversation.platform as Platform;
-    const isDirect = conversation.kind === 'dm';
-    const agents = await candidatesFor(db, conversation.workspaceId);
-    // An agent speaks through the bot, so its reply reads as if the bot were mentioned:
-    // `Nova, what do you think?` addresses Nova as it would after `@bot`.
+  async function handleAgentReply(reply: DeliveredReply): Promise<InboundOutcome> {
+    const ref = {
+      platform: reply.target.platform,
+      conversationId: reply.conversationId,
+      messageId: reply.id,
+    };
+    const notAddressed = (): InboundOutcome => {
+      bus.emit('reply.decided', { ...ref, reply: false, reason: 'not_addressed' });
+      return { status: 'stored', messageId: reply.id, reason: 'not_addressed' };
+    };
+    if (!mayAddressByName(reply.content)) return notAddressed();
+    const author = await directory.agent(reply.agentId);
+    if (!author) return notAddressed();
+    const agents = candidates(await directory.agentsOf([author.workspaceId]));
+    // An agent speaks through the bot, so its reply reads as if the bot were mentioned.
     const addressing = resolveAddressing(
-      { text: reply.content, isDirect, mentionedUserIds: [SELF], mentionedAgentNames: [] },
+      { text: reply.content, isDirect: reply.target.isDirect, mentionedUserIds: [SELF] },
       SELF,
       agents,
     );
-    const author = { id: `agent:${reply.agentId}`, isBot: true, agentId: reply.agentId };
-    const decision = decideReply({
-      isDirect,
-      author,
+    if (!addressing.addressedAgentIds.some((id) => id !== reply.agentId)) return notAddressed();
+    const routed = route({
+      isDirect: reply.target.isDirect,
+      author: { id: `agent:${reply.agentId}`, isBot: true, agentId: reply.agentId },
       bot: { userId: '' },
       addressing,
-      joinedAgentCount: 0,
-      recentTurns: await recentTurns(db, conversation.id, settings.maxAgentHops + 1),
-      maxAgentHops: settings.maxAgentHops,
-    });
-    const ref = { platform, conversationId: conversation.id, messageId: reply.id };
-    if (!decision.reply) {
-      bus.emit('reply.decided', { ...ref, reply: false, reason: decision.reason });
-      return { status: 'stored', messageId: reply.id, reason: decision.reason };
-    }
-    const selection = selectAgent({
       agents,
-      addressedAgentIds: addressing.addressedAgentIds,
-      authorAgentId: reply.agentId,
-      conversation: isDirect
-        ? { isDirect: true, activeAgentId: null }
-        : { isDirect: false, joinedAgentIds: [] },
-      text: addressing.strippedText,
+      joinedAgentIds: [],
+      activeAgentId: null,
+      recentTurns: await turnsBefore(reply.conversationId),
+      maxAgentHops: settings.maxAgentHops,
+      addressedOnly: true,
     });
-    if (selection.kind !== 'agent' || selection.via !== 'addressed') {
-      bus.emit('reply.decided', {
-        ...ref,
-        reply: false,
-        reason: selection.kind === 'agent' ? 'not_addressed' : selection.kind,
-      });
-      return { status: 'stored', messageId: reply.id, reason: selection.kind };
+    if (routed.kind !== 'reply') {
+      const reason = routed.kind === 'none' ? routed.reason : 'not_addressed';
+      bus.emit('reply.decided', { ...ref, reply: false, reason });
+      return { status: 'stored', messageId: reply.id, reason };
     }
-    bus.emit('reply.decided', { ...ref, reply: true, reason: decision.reason, agentId: selection.agent.id });
-    const threadId = conversation.threadId || undefined;
-    return schedule(platform, conversation.id, selection.agent.id, reply.id, {
-      channelId: conversation.channelId,
-      ...(threadId && { threadId }),
-      isDirect,
-      workspaceId: conversation.workspace.externalId,
-      ...(reply.platformMessageId && { triggerPlatformMessageId: reply.platformMessageId }),
+    const next = routed.agent.id;
+    bus.emit('reply.decided', { ...ref, reply: true, reason: routed.reason, agentId: next });
+    if (!(await store.markPending(reply.id, next))) return { status: 'duplicate' };
+    const target: ReplyTarget = { ...reply.target, replyToPlatformMessageId: reply.platformMessageId };
+    await deps.schedule([
+      {
+        data: {
+          conversationId: reply.conversationId,
+          agentId: next,
+          messageId: reply.id,
+          receivedAt: Date.now(),
+          target,
+        },
+      },
+    ]);
+    effects.startTyping(target.platform, reply.conversationId, next, {
+      channelId: target.channelId,
+      ...(target.threadId && { threadId: target.threadId }),
+      isDirect: target.isDirect,
+      workspaceId: target.workspaceExternalId,
+      triggerPlatformMessageId: reply.platformMessageId,
     });
-  }
-
-  /** A Discord DM reaches the agents of the guilds its author shares with the bot. */
-  async function reachableWorkspaceIds(message: InboundMessage, ownId: string): Promise<string[]> {
-    if (!message.isDirect || !message.dmWorkspaceIds?.length) return [ownId];
-    const shared = await db.workspace.findMany({
-      where: { platform: message.platform, externalId: { in: message.dmWorkspaceIds } },
-      select: { id: true },
-    });
-    return [ownId, ...shared.map((w) => w.id)];
-  }
-
-  async function maybePausedNotice(message: InboundMessage, conversationId: string, agent: AgentCandidate) {
-    if (!isPaused(agent)) return;
-    const key = { agentId_conversationId: { agentId: agent.id, conversationId } };
-    const context = await db.agentConversationContext.findUnique({ where: key });
-    const pausedSince = await db.agentAudit.findFirst({
-      where: { agentId: agent.id, action: 'pause' },
-      orderBy: { id: 'desc' },
-      select: { createdAt: true },
-    });
-    if (
-      !shouldSendPausedNotice({
-        noticeSentAt: context?.pausedNoticeAt ?? null,
-        pausedSince: pausedSince?.createdAt ?? null,
-      })
-    )
-      return;
-    await db.agentConversationContext.upsert({
-      where: key,
-      create: { agentId: agent.id, conversationId, pausedNoticeAt: new Date() },
-      update: { pausedNoticeAt: new Date() },
-    });
-    await postNotice(
-      message,
-      pausedNoticeText(agent.name),
-      `paused-${agent.id}-${message.platformMessageId}`,
-    );
-  }
-
-  /** Posted directly, never awaited by handleInbound: the platform's ack must not wait on it. */
-  async function postNotice(message: InboundMessage, text: string, idempotencyKey: string) {
-    const adapter = deps.adapters[message.platform];
-    if (!adapter) return;
-    try {
-      await adapter.deliver({
-        conversationId: '',
-        channelId: message.channelId,
-        ...(replyThread(message) && { threadId: replyThread(message) }),
-        isDirect: message.isDirect,
-        workspaceId: message.workspaceId,
-        agent: { id: 'agent-bridge', name: 'agent-bridge' },
-        text,
-        replyToPlatformMessageId: message.platformMessageId,
-        idempotencyKey,
-      });
-    } catch (error) {
-      logger.warn({ err: error, platform: message.platform }, 'could not post a notice');
-    }
+    noteScheduled(reply.conversationId, next);
+    return {
+      status: 'scheduled',
+      messageId: reply.id,
+      agentId: next,
+      jobId: replyJobId(reply.conversationId, next, reply.id),
+      debounced: false,
+    };
   }
 
   return {
     handleInbound,
     handleAgentReply,
-    handleChange: (change: MessageChange) => applyMessageChange(db, change),
+    handleChange: (change: MessageChange) => applyMessageChange(store, change),
+    /** Resolves once the notices started so far are out (shutdown, tests). */
+    settled: () => effects.settled(),
   };
 }
 
 export type Orchestrator = ReturnType<typeof createOrchestrator>;
+
+function replyTargetOf(message: InboundMessage, conversation: ConversationRecord): ReplyTarget {
+  return {
+    platform: message.platform,
+    channelId: message.channelId,
+    ...(conversation.threadId && { threadId: conversation.threadId }),
+    isDirect: message.isDirect,
+    workspaceExternalId: message.workspaceId,
+    replyToPlatformMessageId: message.platformMessageId,
+  };
+}
+
+function noticeReason(routed: Extract<Route, { kind: 'notice' | 'paused' }>): string {
+  return routed.kind === 'paused' ? 'paused' : routed.reason;
+}
+
+function outcomeOf(routed: Route, messageId: number, isDirect: boolean): InboundOutcome {
+  switch (routed.kind) {
+    case 'paused':
+      return { status: 'notice', messageId, notice: 'paused' };
+    case 'notice':
+      return { status: 'notice', messageId, notice: routed.reason };
+    case 'none':
+      return { status: 'stored', messageId, reason: routed.reason };
+    case 'reply':
+      return { status: 'stored', messageId, reason: isDirect ? 'direct_message' : routed.reason };
+  }
+}

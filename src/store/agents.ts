@@ -3,7 +3,7 @@ import type { Platform } from '../core/types.ts';
 import type { Db, DbOrTx, Prisma, Tx } from './database.ts';
 import { isUniqueViolation } from './errors.ts';
 
-export type AgentStatus = 'active' | 'inactive' | 'busy';
+export type AgentStatus = 'active' | 'inactive';
 
 export interface Actor {
   /** PlatformUser id, when the change came from a platform user. */
@@ -80,7 +80,7 @@ export async function updateAgent(db: Db, agentId: string, changes: AgentFields,
 
 export async function setAgentPaused(db: Db, agentId: string, paused: boolean, actor: Actor) {
   return db.$transaction(async (tx) => {
-    // A paused agent is `inactive`; resuming returns it to `active` (busy is recomputed by the worker).
+    // A paused agent is `inactive`; resuming returns it to `active`.
     const agent = await tx.agent.update({
       where: { id: agentId },
       data: { status: paused ? 'inactive' : 'active' },
@@ -127,20 +127,6 @@ export async function leaveChannel(db: Db, agentId: string, channelId: string, a
     if (count > 0) await audit(tx, agentId, actor, 'leave', { channelId });
     return { left: count > 0 };
   });
-}
-
-/** Live agents of a workspace joined to a channel. */
-export async function agentsInChannel(
-  db: DbOrTx,
-  platform: Platform,
-  channelId: string,
-  workspaceId: string,
-) {
-  const rows = await db.channelAgent.findMany({
-    where: { platform, channelId, agent: { isActive: true, workspaceId } },
-    include: { agent: true },
-  });
-  return rows.map((row) => row.agent);
 }
 
 export function auditTrail(db: DbOrTx, agentId: string) {

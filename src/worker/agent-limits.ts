@@ -1,10 +1,10 @@
 /**
  * Per-agent rate limit and concurrency cap, shared through Redis so every worker process agrees.
  *
- * Two keys per agent (both PEXPIREd, so an idle agent leaves nothing behind):
- * - `${prefix}:agent:${agentId}:running`: ZSET holder id → lease expiry (ms, Redis server time).
- *   A holder whose lease passed no longer counts, so a crashed worker's slot frees itself.
- * - `${prefix}:agent:${agentId}:calls`: ZSET unique member → call time (ms); the sliding window.
+ * Two keys per agent (jobs/keys.ts; both PEXPIREd, so an idle agent leaves nothing behind):
+ * - running: ZSET holder id → lease expiry (ms, Redis server time). A holder whose lease passed
+ *   no longer counts, so a crashed worker's slot frees itself.
+ * - calls: ZSET unique member → call time (ms); the sliding window.
  *
  * Every decision runs in one Lua script on Redis server time (`TIME`), so the clocks of the worker
  * hosts never matter and two processes can never both take the last slot.
@@ -12,6 +12,7 @@
  * waits (the reply worker moves its job to delayed).
  */
 import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../jobs/keys.ts';
 
 /** The rate window: `perMinute` counts calls started in the last 60 s. */
 export const RATE_WINDOW_MS = 60_000;
@@ -20,8 +21,8 @@ export const DEFAULT_CONCURRENCY_POLL_MS = 500;
 
 export interface AgentLimitsOptions {
   redis: Redis;
-  /** Key namespace, e.g. 'ab' or a per-test prefix. */
-  prefix: string;
+  /** The key scheme (jobs/keys.ts): where each agent's two keys live. */
+  keys: Pick<RedisKeys, 'agentRunning' | 'agentCalls'>;
   /** Upper bound of `retryInMs` when refused for concurrency [500]. */
   concurrencyPollMs?: number;
   /** The rate window `perMinute` counts over [60000]; shorter only in tests. */
@@ -161,7 +162,7 @@ interface LimitCommands {
 }
 
 export function createAgentLimits(opts: AgentLimitsOptions): AgentLimits {
-  const { redis, prefix } = opts;
+  const { redis } = opts;
   const pollMs = opts.concurrencyPollMs ?? DEFAULT_CONCURRENCY_POLL_MS;
   const windowMs = opts.rateWindowMs ?? RATE_WINDOW_MS;
   requireInteger('concurrencyPollMs', pollMs, 1);
@@ -173,8 +174,7 @@ export function createAgentLimits(opts: AgentLimitsOptions): AgentLimits {
 
   const keys = (agentId: string) => {
     if (!agentId) throw new RangeError('agentId must not be empty');
-    const base = `${prefix}:agent:${agentId}`;
-    return { running: `${base}:running`, calls: `${base}:calls` };
+    return { running: opts.keys.agentRunning(agentId), calls: opts.keys.agentCalls(agentId) };
   };
 
   return {

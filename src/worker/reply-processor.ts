@@ -1,30 +1,28 @@
 /**
- * The `replies` job: build the context, call the model, store the reply in one transaction, then
- * enqueue its delivery. The queue owns retries; a re-run after the reply was stored (a crash
- * between commit and enqueue) only re-enqueues the delivery, never calls the model again.
+ * The `replies` job: read the conversation and the intents waiting for this agent (one
+ * statement), call the model, store the reply with the intents it answers (one transaction),
+ * then hand it to delivery. The queue owns retries.
+ *
+ * Exactly once: a reply answers exactly the intents its model call saw. A job that finds none
+ * does nothing (a burst, or a message that arrived during generation, was answered already).
+ * Two runs of the same work (a stalled job run twice, the sweeper's re-enqueue) can store at most
+ * one reply: the store refuses a second reply after the same previous one, and the run that lost
+ * reads again and answers only what is still waiting.
  */
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { AgentBridgeEvents, EventBus } from '../core/events.ts';
 import { effectiveSystemPrompt } from '../core/system-prompt.ts';
-import type { Platform } from '../core/types.ts';
+import type { ReplyJobData, ReplyToPost } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
-import { deliveryJobId } from '../orchestrator/decisions/debounce.ts';
-import type { Db } from '../store/database.ts';
-import {
-  adjustAgentLoad,
-  findJobByQueueId,
-  recordAttemptFailure,
-  startJob,
-  storeFailure,
-  storeReply,
-  unansweredMessageIds,
-} from '../store/jobs.ts';
-import { lastMessages } from '../store/messages.ts';
+import type { Directory } from '../store/directory.ts';
+import type { AgentRecord, HotStore, ReplyContext } from '../store/hot/types.ts';
 import type { AgentLimits } from './agent-limits.ts';
-import { buildModelContext } from './context-builder.ts';
+import { buildModelContext, type ModelContext } from './context-builder.ts';
 import { callModel, isModelCallError } from './llm-call.ts';
 import type { ModelRegistry } from './providers/registry.ts';
-import type { Queues, ReplyJobData } from './queues.ts';
+
+/** Reads after losing a race to another run of the same work, before leaving it to a later job. */
+const MAX_ROUNDS = 3;
 
 export interface ReplySettings {
   contextMessages: number;
@@ -33,22 +31,25 @@ export interface ReplySettings {
   agentMaxConcurrent: number;
   defaultModel: string;
   failureMessage: string;
-  deliveryAttempts?: number;
 }
 
 export interface ReplyProcessorDeps {
-  db: Db;
-  queues: Queues;
+  store: HotStore;
+  directory: Directory;
   bus: EventBus<AgentBridgeEvents>;
   limits: AgentLimits;
   models: ModelRegistry;
   settings: ReplySettings;
   logger: Logger;
+  /** Posts a stored reply: inline where the adapter lives, else through the deliveries queue. */
+  handOff(reply: ReplyToPost, meta: { replyJobId: string; receivedAt: number }): Promise<void>;
+  /** The job ends without a reply: clear the typing signal. */
+  cancel(conversationId: string, agentId: string): Promise<void>;
 }
 
 export type ReplyOutcome =
-  | { replyMessageId: number; resumed?: true }
-  | { skipped: 'agent_unavailable' | 'nothing_to_answer' }
+  | { replyMessageId: number }
+  | { skipped: 'agent_unavailable' | 'nothing_to_answer' | 'answered_elsewhere' }
   | { failed: true; replyMessageId: number };
 
 /** Carries a model's Retry-After to the queue's backoff strategy. */
@@ -62,50 +63,29 @@ export class RetryableReplyError extends Error {
 }
 
 export function createReplyProcessor(deps: ReplyProcessorDeps) {
-  const { db, bus, settings, logger } = deps;
-
-  async function enqueueDelivery(replyMessageId: number, receivedAt: number, replyJobId: string) {
-    await deps.queues.deliveries.add(
-      'deliver',
-      { replyMessageId, receivedAt, replyJobId },
-      {
-        jobId: deliveryJobId(replyMessageId),
-        attempts: settings.deliveryAttempts ?? 6,
-        backoff: { type: 'exponential', delay: 1000 },
-        removeOnComplete: { count: 1000 },
-        removeOnFail: { count: 5000 },
-      },
-    );
-  }
+  const { store, bus, settings, logger } = deps;
 
   return async function processReply(job: Job<ReplyJobData>, token?: string): Promise<ReplyOutcome> {
-    const { conversationId, agentId, triggerMessageId, receivedAt } = job.data;
+    const { conversationId, agentId, messageId, receivedAt } = job.data;
     const queueJobId = job.id as string;
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
+    const ref = { platform: job.data.target.platform, conversationId, agentId, jobId: queueJobId };
 
-    const previous = await findJobByQueueId(db, queueJobId);
-    if (previous?.replyMessageId && (previous.status === 'completed' || previous.status === 'failed')) {
-      await enqueueDelivery(previous.replyMessageId, receivedAt, queueJobId);
-      return { replyMessageId: previous.replyMessageId, resumed: true };
-    }
-
-    const agent = await db.agent.findUnique({ where: { id: agentId } });
+    const agent = await deps.directory.agent(agentId);
     if (!agent?.isActive || agent.status === 'inactive') {
-      await cancelTyping(conversationId, agentId);
+      // Paused or deleted meanwhile: what waited for it will not be answered by it.
+      await store.releaseIntents(conversationId, agentId);
+      await deps.cancel(conversationId, agentId);
       return { skipped: 'agent_unavailable' };
     }
-    const conversation = await db.conversation.findUniqueOrThrow({ where: { id: conversationId } });
-    const platform = conversation.platform as Platform;
-    const ref = { platform, conversationId, agentId, jobId: queueJobId };
 
     const maxConcurrent = Math.min(agent.maxConcurrentJobs, settings.agentMaxConcurrent);
-    const lease = settings.llmTimeoutMs + 30_000;
     const limit = await deps.limits.acquire(
       agentId,
       queueJobId,
       { maxConcurrent, perMinute: settings.agentRateLimitPerMin },
-      lease,
+      settings.llmTimeoutMs + 30_000,
     );
     if (!limit.ok) {
       // Over its limit the work waits: back to delayed, and the wait does not count as an attempt.
@@ -114,70 +94,65 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
       throw new DelayedError();
     }
 
-    let record: Awaited<ReturnType<typeof startJob>> | undefined;
-    let answered: number[] = [];
     const startedAt = new Date();
-    await adjustAgentLoad(db, agentId, 1);
+    let context: ReplyContext | undefined;
     try {
-      record = await startJob(db, { queueJobId, conversationId, agentId, triggerMessageId, attempt });
-      answered = await unansweredMessageIds(db, conversationId, agentId, triggerMessageId);
-      const history = await lastMessages(db, conversationId, settings.contextMessages);
-      const system = effectiveSystemPrompt(agent);
-      const context = buildModelContext({
-        agent: { id: agent.id, name: agent.name },
-        systemPrompt: system,
-        messages: history.map((m) => ({
-          id: m.id,
-          content: m.content,
-          agentId: m.agentId,
-          agentName: m.agent?.name ?? null,
-          authorId: m.authorId,
-          authorName: m.author?.displayName ?? null,
-          authorIsBot: m.author?.isBot ?? false,
-        })),
-      });
-      if (context.messages.length === 0) {
-        await db.job.update({
-          where: { id: record.id },
-          data: { status: 'completed', completedAt: new Date() },
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        context = await store.readContext(conversationId, agentId, settings.contextMessages);
+        if (context.pendingIds.length === 0) {
+          await deps.cancel(conversationId, agentId);
+          return { skipped: round === 0 ? 'nothing_to_answer' : 'answered_elsewhere' };
+        }
+        const prompt = promptFor(agent, context);
+        if (prompt.messages.length === 0) {
+          // Only empty messages wait (a file with no text): nothing the model could answer.
+          await store.releaseIntents(conversationId, agentId);
+          await deps.cancel(conversationId, agentId);
+          return { skipped: 'nothing_to_answer' };
+        }
+        bus.emit('agent.responding', { ...ref, triggerMessageId: messageId, attempt, startedAt });
+        const model = agent.model ?? settings.defaultModel;
+        const result = await callModel({
+          model: deps.models.resolve(model),
+          system: prompt.system,
+          messages: prompt.messages,
+          timeoutMs: settings.llmTimeoutMs,
         });
-        await cancelTyping(conversationId, agentId);
-        return { skipped: 'nothing_to_answer' };
+        const stored = await store.storeReply({
+          ...answerOf(context),
+          conversationId,
+          agentId,
+          triggerMessageId: messageId,
+          text: result.text,
+          queueJobId,
+          attempts: attempt,
+          startedAt,
+          status: 'completed',
+          llm: {
+            model,
+            system: prompt.system,
+            userTurns: prompt.turns.filter((turn) => turn.role === 'user'),
+            inputTokens: result.usage.inputTokens,
+            outputTokens: result.usage.outputTokens,
+          },
+        });
+        if (!stored.stored) continue;
+        bus.emit('job.completed', {
+          ...ref,
+          replyMessageId: stored.id,
+          attempts: attempt,
+          durationMs: Date.now() - startedAt.getTime(),
+          llmMs: result.durationMs,
+          ...(result.usage.inputTokens !== undefined && { inputTokens: result.usage.inputTokens }),
+          ...(result.usage.outputTokens !== undefined && { outputTokens: result.usage.outputTokens }),
+        });
+        await deps.handOff(post(stored.id, stored.createdAt, agent, result.text, job.data), {
+          replyJobId: queueJobId,
+          receivedAt,
+        });
+        return { replyMessageId: stored.id };
       }
-      bus.emit('agent.responding', { ...ref, triggerMessageId, attempt, startedAt });
-      const spec = modelSpecOf(agent.modelConfig) ?? settings.defaultModel;
-      const result = await callModel({
-        model: deps.models.resolve(spec),
-        system: context.system,
-        messages: context.messages,
-        timeoutMs: settings.llmTimeoutMs,
-      });
-      const reply = await storeReply(db, {
-        jobId: record.id,
-        conversationId,
-        agentId,
-        triggerMessageId,
-        answeredMessageIds: answered,
-        text: result.text,
-        model: spec,
-        system: context.system,
-        prompt: context.turns,
-        inputTokens: result.usage.inputTokens,
-        outputTokens: result.usage.outputTokens,
-        attempts: attempt,
-        startedAt,
-      });
-      bus.emit('job.completed', {
-        ...ref,
-        replyMessageId: reply.id,
-        attempts: attempt,
-        durationMs: Date.now() - startedAt.getTime(),
-        llmMs: result.durationMs,
-        ...(result.usage.inputTokens !== undefined && { inputTokens: result.usage.inputTokens }),
-        ...(result.usage.outputTokens !== undefined && { outputTokens: result.usage.outputTokens }),
-      });
-      await enqueueDelivery(reply.id, receivedAt, queueJobId);
-      return { replyMessageId: reply.id };
+      return { skipped: 'answered_elsewhere' };
     } catch (error) {
       const fatal = isModelCallError(error) ? error.kind === 'fatal' : false;
       const final = fatal || attempt >= maxAttempts;
@@ -187,42 +162,111 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
         { jobId: queueJobId, agentId, attempt, maxAttempts, final, reason },
         'reply attempt failed',
       );
-      if (!record) throw error;
       if (!final) {
-        await recordAttemptFailure(db, record.id, attempt, reason);
+        await store.recordAttempt({
+          queueJobId,
+          conversationId,
+          agentId,
+          triggerMessageId: messageId,
+          attempts: attempt,
+          error: reason,
+        });
         throw new RetryableReplyError(reason, isModelCallError(error) ? error.retryAfterMs : undefined);
       }
-      const notice = await storeFailure(db, {
-        jobId: record.id,
-        conversationId,
-        agentId,
-        triggerMessageId,
-        answeredMessageIds: answered,
-        reason,
+      // The last attempt: the user is told, and what waited is answered by that notice.
+      await answerWithFailure(deps, {
+        data: job.data,
+        agent,
+        queueJobId,
         attempts: attempt,
-        failureText: settings.failureMessage,
+        startedAt,
+        reason,
+        ...(context && { context }),
       });
-      await enqueueDelivery(notice.id, receivedAt, queueJobId);
       throw new UnrecoverableError(reason);
     } finally {
-      await adjustAgentLoad(db, agentId, -1);
       await deps.limits.release(agentId, queueJobId);
     }
   };
 
-  async function cancelTyping(conversationId: string, agentId: string) {
-    await deps.queues.deliveries.add(
-      'cancel',
-      { cancel: { conversationId, agentId } },
-      { removeOnComplete: true },
-    );
+  function promptFor(agent: AgentRecord, context: ReplyContext): ModelContext {
+    return buildModelContext({
+      agent: { id: agent.id, name: agent.name },
+      systemPrompt: effectiveSystemPrompt(agent),
+      messages: context.messages,
+    });
   }
 }
 
-function modelSpecOf(modelConfig: unknown): string | undefined {
-  if (modelConfig && typeof modelConfig === 'object' && 'model' in modelConfig) {
-    const model = (modelConfig as { model: unknown }).model;
-    if (typeof model === 'string' && model.trim()) return model.trim();
+/**
+ * FAILURE_MESSAGE as the agent's reply: it answers what waited (so nothing is answered twice,
+ * nor left waiting) and is delivered like any reply. Used after the last attempt, and by the
+ * sweeper for a message whose reply jobs kept getting lost.
+ */
+export async function answerWithFailure(
+  deps: Pick<ReplyProcessorDeps, 'store' | 'settings' | 'handOff' | 'cancel'>,
+  failure: {
+    data: ReplyJobData;
+    agent: AgentRecord;
+    queueJobId: string;
+    attempts: number;
+    startedAt: Date;
+    reason: string;
+    context?: ReplyContext;
+  },
+): Promise<void> {
+  const { data, agent } = failure;
+  const seen =
+    failure.context ??
+    (await deps.store.readContext(data.conversationId, agent.id, deps.settings.contextMessages));
+  if (seen.pendingIds.length === 0) {
+    await deps.cancel(data.conversationId, agent.id);
+    return;
   }
-  return undefined;
+  const text = deps.settings.failureMessage;
+  const notice = await deps.store.storeReply({
+    ...answerOf(seen),
+    conversationId: data.conversationId,
+    agentId: agent.id,
+    triggerMessageId: data.messageId,
+    text,
+    queueJobId: failure.queueJobId,
+    attempts: failure.attempts,
+    startedAt: failure.startedAt,
+    status: 'failed',
+    error: failure.reason,
+  });
+  if (notice.stored) {
+    await deps.handOff(post(notice.id, notice.createdAt, agent, text, data), {
+      replyJobId: failure.queueJobId,
+      receivedAt: data.receivedAt,
+    });
+  }
+}
+
+/** What a reply built from `context` answers: every intent the read saw, after the last reply. */
+function answerOf(context: ReplyContext) {
+  const windowTop = context.messages.at(-1)?.id ?? 0;
+  return {
+    afterReplyId: context.lastReplyId,
+    answersThrough: Math.max(windowTop, ...context.pendingIds),
+    answeredIds: context.pendingIds,
+  };
+}
+
+function post(
+  id: number,
+  createdAt: Date,
+  agent: AgentRecord,
+  text: string,
+  data: ReplyJobData,
+): ReplyToPost {
+  return {
+    id,
+    conversationId: data.conversationId,
+    agent: { id: agent.id, name: agent.name, avatarUrl: agent.avatarUrl },
+    text,
+    createdAt: createdAt.getTime(),
+    target: data.target,
+  };
 }

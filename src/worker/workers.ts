@@ -1,10 +1,10 @@
 /** BullMQ workers for the two queues, with shutdown that lets active jobs finish (bounded). */
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { DELIVERIES, type DeliveryJobData, REPLIES, type ReplyJobData } from '../jobs/queues.ts';
+import { REPLY_BACKOFF, replyBackoffDelay } from '../jobs/schedule.ts';
 import type { Logger } from '../logger.ts';
-import { REPLY_BACKOFF, replyBackoffDelay } from '../orchestrator/schedule.ts';
-import type { DeliveryOutcome } from './delivery-processor.ts';
-import { DELIVERIES, type DeliveryJobData, REPLIES, type ReplyJobData } from './queues.ts';
+import type { DeliveryOutcome } from './delivery.ts';
 import { type ReplyOutcome, RetryableReplyError } from './reply-processor.ts';
 
 export interface WorkerOptions {

@@ -3,6 +3,7 @@ import { DelayedError, type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedis } from '../../src/infra/redis.ts';
+import { redisKeys } from '../../src/jobs/keys.ts';
 import { type AgentLimits, createAgentLimits, RATE_WINDOW_MS } from '../../src/worker/agent-limits.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -21,7 +22,7 @@ const newAgent = () => `agent-${++agentSeq}`;
 beforeAll(() => {
   redis = createRedis(REDIS_URL);
   other = createRedis(REDIS_URL);
-  limits = createAgentLimits({ redis, prefix, concurrencyPollMs: 300 });
+  limits = createAgentLimits({ redis, keys: redisKeys(prefix), concurrencyPollMs: 300 });
 });
 
 afterAll(async () => {
@@ -123,7 +124,7 @@ describe('agent limits (real Redis)', () => {
 
   it('two connections racing 20 acquires against cap 3: exactly 3 win', async () => {
     const agent = newAgent();
-    const remote = createAgentLimits({ redis: other, prefix });
+    const remote = createAgentLimits({ redis: other, keys: redisKeys(prefix) });
     const cap = { maxConcurrent: 3, perMinute: 0 };
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => (i % 2 ? limits : remote).acquire(agent, `w${i}`, cap, 30_000)),
@@ -135,7 +136,7 @@ describe('agent limits (real Redis)', () => {
 
   it('two connections racing 20 acquires against perMinute 5: exactly 5 win', async () => {
     const agent = newAgent();
-    const remote = createAgentLimits({ redis: other, prefix });
+    const remote = createAgentLimits({ redis: other, keys: redisKeys(prefix) });
     const rate = { maxConcurrent: 0, perMinute: 5 };
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => (i % 2 ? limits : remote).acquire(agent, `r${i}`, rate, 30_000)),
@@ -195,7 +196,11 @@ describe('BullMQ: a job over its limit waits in delayed, then runs', () => {
   it('moveToDelayed + DelayedError neither fails the job nor spends an attempt', async () => {
     const agent = newAgent();
     const cap = { maxConcurrent: 1, perMinute: 0 };
-    const bullLimits = createAgentLimits({ redis: workerConnection, prefix, concurrencyPollMs: 100 });
+    const bullLimits = createAgentLimits({
+      redis: workerConnection,
+      keys: redisKeys(prefix),
+      concurrencyPollMs: 100,
+    });
     // Another holder has the only slot for a short while: the job has to wait for it.
     expect(await limits.acquire(agent, 'someone-else', cap, 400)).toEqual({ ok: true });
 

@@ -16,7 +16,6 @@ const expectedTables = [
   'conversations',
   'jobs',
   'llm_messages',
-  'message_jobs',
   'messages',
   'users',
   'workspaces',

@@ -3,11 +3,11 @@ import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AgentBridgeEvents, createEventBus, type EventBus } from '../../src/core/events.ts';
 import { createRedis } from '../../src/infra/redis.ts';
+import { createQueues, type Queues } from '../../src/jobs/queues.ts';
 import { createLogger } from '../../src/logger.ts';
 import { mountOperations } from '../../src/ops/admin.ts';
 import { createMetrics, type Metrics } from '../../src/ops/metrics.ts';
 import { createHttpServer, type HttpServer } from '../../src/server.ts';
-import { createQueues, type Queues } from '../../src/worker/queues.ts';
 
 const logger = createLogger({ level: 'silent' });
 const TOKEN = 'ops-test-token-0123456789';
@@ -205,10 +205,11 @@ describe('/metrics', () => {
     expect(text).toContain('agent_bridge_queue_up{queue="replies"} 1\n');
     expect(text).toContain('agent_bridge_queue_up{queue="deliveries"} 1\n');
 
-    const data = { conversationId: 'c1', agentId: 'a1', triggerMessageId: 1, receivedAt: Date.now() };
+    const target = { platform: 'slack' as const, channelId: 'D1', isDirect: true, workspaceExternalId: 'T1' };
+    const data = { conversationId: 'c1', agentId: 'a1', messageId: 1, receivedAt: Date.now(), target };
     await q.replies.add('reply', data);
-    await q.replies.add('reply', { ...data, triggerMessageId: 2 }, { delay: 60_000 });
-    await q.deliveries.add('deliver', { replyMessageId: 7 });
+    await q.replies.add('reply', { ...data, messageId: 2 }, { delay: 60_000 });
+    await q.deliveries.add('deliver', { replyId: 7 });
     text = await scrape();
     for (const line of [
       'agent_bridge_queue_jobs{queue="replies",state="waiting"} 1',

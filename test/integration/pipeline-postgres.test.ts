@@ -14,7 +14,7 @@ afterEach(async () => {
 
 describe('reply pipeline on PostgreSQL', () => {
   it('a burst gets one reply; the reply, its LLM record and the job are stored', async () => {
-    h = await startHarness(t.current.db, { DEBOUNCE_MS: '300' });
+    h = await startHarness(t.current, { DEBOUNCE_MS: '300' });
     const aria = await h.createAgent('Aria');
     h.gemini.enqueue({ text: 'one answer for all three' });
     for (const text of ['one', 'two', 'three']) await h.send(text);
@@ -22,12 +22,12 @@ describe('reply pipeline on PostgreSQL', () => {
     expect(h.gemini.requests).toHaveLength(1);
     const job = await h.db.job.findFirstOrThrow({ where: { agentId: aria.id } });
     expect(job).toMatchObject({ status: 'completed', attempts: 1 });
-    expect(await h.db.messageJob.count({ where: { jobId: job.id } })).toBe(3);
+    expect(await h.db.message.count({ where: { answeredById: job.replyMessageId } })).toBe(3);
     expect(await h.db.llmMessage.count({ where: { jobId: job.id } })).toBe(5);
   });
 
   it('final failure stores the reason and delivers FAILURE_MESSAGE', async () => {
-    h = await startHarness(t.current.db, { JOB_ATTEMPTS: '2', FAILURE_MESSAGE: 'Could not answer.' });
+    h = await startHarness(t.current, { JOB_ATTEMPTS: '2', FAILURE_MESSAGE: 'Could not answer.' });
     const aria = await h.createAgent('Aria');
     h.gemini.enqueue({ status: 500 }, { status: 500 });
     await h.send('hello');

@@ -11,6 +11,7 @@ import { createLogger } from '../../src/logger.ts';
 import { createPipeline, type Pipeline, type PipelineOptions } from '../../src/pipeline.ts';
 import { createAgent } from '../../src/store/agents.ts';
 import type { Db } from '../../src/store/database.ts';
+import type { HotStore } from '../../src/store/hot/types.ts';
 import { ensureWorkspace } from '../../src/store/identities.ts';
 import { type FakeGemini, startFakeGemini } from '../fakes/gemini-server.ts';
 import { RecordingAdapter } from './recording-adapter.ts';
@@ -35,10 +36,11 @@ export interface Harness {
 let counter = 0;
 
 export async function startHarness(
-  db: Db,
+  database: { db: Db; hot: HotStore },
   env: Record<string, string> = {},
   options: Partial<PipelineOptions> = {},
 ): Promise<Harness> {
+  const { db } = database;
   const gemini = await startFakeGemini();
   const config = parseConfig({
     GOOGLE_GENERATIVE_AI_API_KEY: gemini.apiKey,
@@ -52,6 +54,7 @@ export async function startHarness(
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const pipeline = createPipeline({
     settings: config,
+    store: database.hot,
     db,
     logger,
     adapters: { slack: adapter },
@@ -92,7 +95,6 @@ export async function startHarness(
         author: { id: 'UHUMAN', displayName: 'Ana', isBot: false },
         text,
         mentionedUserIds: [],
-        mentionedAgentNames: [],
         platformMessageId: `${Date.now()}.${counter}`,
         sentAt: new Date(),
         ...overrides,

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { type Database, openDatabase } from '../../src/store/database.ts';
+import { openHotStore } from '../../src/store/hot/open.ts';
+import type { HotStore } from '../../src/store/hot/types.ts';
 import { adminPostgresUrl, postgresUrlFor } from './postgres-url.ts';
 
 export const providers = ['sqlite', 'postgresql'] as const;
@@ -16,6 +18,8 @@ export type Provider = (typeof providers)[number];
 
 export interface TestDatabase extends Database {
   url: string;
+  /** The per-message store on the same database. */
+  hot: HotStore;
   drop(): Promise<void>;
 }
 
@@ -26,10 +30,13 @@ export async function createTestDatabase(provider: Provider): Promise<TestDataba
     copyFileSync(inject('sqliteTemplate'), file);
     const url = `file:${file}`;
     const database = await openDatabase(url);
+    const hot = openHotStore(url);
     return {
       ...database,
       url,
+      hot,
       async drop() {
+        await hot.close();
         await database.close();
         for (const ext of ['', '-wal', '-shm']) rmSync(`${file}${ext}`, { force: true });
       },
@@ -41,10 +48,13 @@ export async function createTestDatabase(provider: Provider): Promise<TestDataba
   );
   const url = postgresUrlFor(name);
   const database = await openDatabase(url);
+  const hot = openHotStore(url);
   return {
     ...database,
     url,
+    hot,
     async drop() {
+      await hot.close();
       await database.close();
       await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
     },

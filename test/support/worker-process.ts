@@ -1,22 +1,22 @@
 /**
  * A reply worker in its own process, for crash tests: `node --import tsx worker-process.ts`
- * with DATABASE_URL, REDIS_URL, QUEUE_PREFIX, GOOGLE_GENERATIVE_AI_* in the environment.
+ * with DATABASE_URL, REDIS_URL, QUEUE_PREFIX, JOB_LOCK_MS, GOOGLE_GENERATIVE_AI_* in the environment.
  * Prints "ready" once its worker is listening.
  */
 import { parseConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createPipeline } from '../../src/pipeline.ts';
 import { openDatabase } from '../../src/store/database.ts';
+import { openHotStore } from '../../src/store/hot/open.ts';
 
 const config = parseConfig(process.env);
 const { db } = await openDatabase(config.databaseUrl);
 createPipeline({
   settings: config,
+  store: openHotStore(config.databaseUrl),
   db,
   logger: createLogger({ level: 'silent' }),
   role: 'worker',
   prefix: process.env.QUEUE_PREFIX ?? 'ab',
-  lockDurationMs: Number(process.env.LOCK_DURATION_MS ?? 30_000),
-  stalledIntervalMs: Number(process.env.STALLED_INTERVAL_MS ?? 30_000),
 });
 process.stdout.write('ready\n');

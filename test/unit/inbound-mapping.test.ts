@@ -10,7 +10,6 @@ const base: InboundMessage = {
   author: { id: 'U1', displayName: 'Ana', isBot: false },
   text: 'hi',
   mentionedUserIds: [],
-  mentionedAgentNames: [],
   platformMessageId: '1700.0001',
   sentAt: new Date(0),
 };
@@ -36,8 +35,16 @@ describe('inbound mapping', () => {
   });
 
   it.each([
-    ['slack channel top level: thread of the message', { platform: 'slack', isDirect: false }, '1700.0001'],
-    ['slack thread: that thread', { platform: 'slack', isDirect: false, threadId: '1699.9' }, '1699.9'],
+    [
+      "slack channel top level: the thread the adapter names (the message's own)",
+      { platform: 'slack', isDirect: false, replyThreadId: '1700.0001' },
+      '1700.0001',
+    ],
+    [
+      'slack thread: that thread',
+      { platform: 'slack', isDirect: false, threadId: '1699.9', replyThreadId: '1699.9' },
+      '1699.9',
+    ],
     ['slack DM top level: no thread', { platform: 'slack', isDirect: true }, undefined],
     ['slack DM thread: that thread', { platform: 'slack', isDirect: true, threadId: '1699.9' }, '1699.9'],
     ['discord channel: native reply, no thread', { platform: 'discord', isDirect: false }, undefined],

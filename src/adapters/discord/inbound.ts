@@ -72,7 +72,6 @@ export async function toInbound(message: Message, ctx: InboundContext): Promise<
     author,
     text: textOf(message),
     mentionedUserIds: [...message.mentions.users.keys()],
-    mentionedAgentNames: [],
     ...(repliedToAgentId && { repliedToAgentId }),
     platformMessageId: message.id,
     sentAt: message.createdAt,

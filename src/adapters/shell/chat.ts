@@ -14,6 +14,7 @@ import { checkDependencies } from '../../startup/preflight.ts';
 import { findAgentByName, listAgents } from '../../store/agents.ts';
 import { ensureConversation, setActiveAgent } from '../../store/conversations.ts';
 import { type Db, openDatabase } from '../../store/database.ts';
+import { openHotStore } from '../../store/hot/open.ts';
 import { ensureWorkspace } from '../../store/identities.ts';
 import { migrateDatabase } from '../../store/migrate.ts';
 import { SHELL_BOT, ShellAdapter } from './shell-adapter.ts';
@@ -53,6 +54,7 @@ export async function runChat(opts: ChatOptions): Promise<number> {
   }
   await migrateDatabase(config.databaseUrl);
   const database = await openDatabase(config.databaseUrl);
+  const store = openHotStore(config.databaseUrl);
   try {
     const { db } = database;
     const workspace = await ensureWorkspace(db, 'shell', SHELL_WORKSPACE);
@@ -106,6 +108,7 @@ export async function runChat(opts: ChatOptions): Promise<number> {
     });
     const pipeline = createPipeline({
       settings: config,
+      store,
       db,
       logger,
       adapters: { shell },
@@ -139,7 +142,6 @@ export async function runChat(opts: ChatOptions): Promise<number> {
           author: { id: user, displayName: user, isBot: false },
           text: line,
           mentionedUserIds: [],
-          mentionedAgentNames: [],
           platformMessageId: `${process.pid}-${started}-${sent}`,
           sentAt: new Date(),
         };
@@ -167,13 +169,14 @@ export async function runChat(opts: ChatOptions): Promise<number> {
       await shell.stop();
     }
   } finally {
+    await store.close();
     await database.close();
   }
 }
 
 /**
- * Which agents still owe this DM a reply. A reply settles its agent's debt when it answers the
- * newest message that asked (a message sent while the previous reply was being written gets its
+ * Which agents still owe this DM a reply. A reply settles its agent's debt up to the newest
+ * message its model call saw (a message sent while the previous reply was being written gets its
  * own). A delivered reply may address another agent: it counts until the orchestrator decided.
  */
 function trackReplies(bus: EventBus<AgentBridgeEvents>, db: Db, conversationId: string) {
@@ -204,9 +207,9 @@ function trackReplies(bus: EventBus<AgentBridgeEvents>, db: Db, conversationId: 
     try {
       const reply = await db.message.findUnique({
         where: { id: event.replyMessageId },
-        select: { replyToId: true },
+        select: { answersThrough: true },
       });
-      const upTo = reply?.replyToId ?? Number.POSITIVE_INFINITY;
+      const upTo = reply?.answersThrough ?? Number.POSITIVE_INFINITY;
       answered.set(event.agentId, Math.max(answered.get(event.agentId) ?? 0, upTo));
     } finally {
       lookups -= 1;

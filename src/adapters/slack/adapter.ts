@@ -106,7 +106,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       return { botToken, botUserId: bot.userId, ...(bot.botId && { botId: bot.botId }) };
     },
   });
-  registerEvents(app, { hooks, identity: () => bot, directory, ackBudgetMs, logger });
+  registerEvents(app, { hooks, identity: () => bot, directory, logger });
   registerCommands(app, { hooks, directory, formClient: quick, ackBudgetMs, logger });
 
   const progress = new Map<string, string[]>();

@@ -13,6 +13,8 @@ export interface SlackUserInfo {
 export interface UserDirectory {
   /** Never throws: an unknown user (or an API failure) is its id and not an admin. */
   lookup(userId: string): Promise<SlackUserInfo>;
+  /** What is known now, without asking Slack. */
+  peek(userId: string): SlackUserInfo | undefined;
 }
 
 export function createUserDirectory(
@@ -52,6 +54,10 @@ export function createUserDirectory(
   }
 
   return {
+    peek(userId) {
+      const hit = cache.get(userId);
+      return hit && hit.until > Date.now() ? hit.info : undefined;
+    },
     lookup(userId) {
       const hit = cache.get(userId);
       if (hit && hit.until > Date.now()) return Promise.resolve(hit.info);

@@ -1,7 +1,8 @@
 /**
  * Bolt listeners for messages, mentions and the assistant pane. Each event is translated
- * (inbound.ts) and handed to the hooks; the listener returns (and Slack gets its ack) once the
- * hook resolved, i.e. the message is stored, or once the ack budget is spent.
+ * (inbound.ts) and handed to the hooks; the listener returns, and Slack gets its 200, only once
+ * the message and its reply intent are stored and scheduled. A hook that fails (overload, the
+ * database or Redis down) fails the listener: Slack gets a 5xx and redelivers the event.
  */
 import { type App, Assistant } from '@slack/bolt';
 import type { BotIdentity } from '../../core/types.ts';
@@ -10,13 +11,11 @@ import type { AdapterHooks } from '../hooks.ts';
 import { plain } from './blocks.ts';
 import type { UserDirectory } from './directory.ts';
 import { eventDisplayName, type SlackMessageEvent, translateEvent } from './inbound.ts';
-import { withinBudget } from './receiver.ts';
 
 export interface EventDeps {
   hooks: AdapterHooks;
   identity(): BotIdentity | undefined;
   directory: UserDirectory;
-  ackBudgetMs: number;
   logger: Logger;
 }
 
@@ -48,16 +47,25 @@ export function registerEvents(app: App, deps: EventDeps): void {
     if (translation.kind === 'change') return hooks.onChange(translation.change);
     const { message } = translation;
     if (!message.author.isBot && !eventDisplayName(event)) {
-      message.author.displayName = (await deps.directory.lookup(message.author.id)).displayName;
+      // users.info stays off the acknowledgement path: the name known now, else it arrives later.
+      const known = deps.directory.peek(message.author.id);
+      if (known) message.author.displayName = known.displayName;
+      else learnName(message.author.id);
     }
     return hooks.onInbound(message);
   }
 
+  function learnName(userId: string): void {
+    void deps.directory
+      .lookup(userId)
+      .then((info) =>
+        info.displayName !== userId ? hooks.onUserName('slack', userId, info.displayName) : undefined,
+      )
+      .catch((error: unknown) => logger.debug({ err: error, userId }, 'slack user name not stored'));
+  }
+
   async function handle(event: SlackMessageEvent, body: Envelope): Promise<void> {
-    const outcome = await withinBudget(dispatch(event, body), deps.ackBudgetMs, (error) =>
-      logger.error({ err: error, eventId: body.event_id }, 'slack event failed after its ack'),
-    );
-    if (!outcome.done) logger.warn({ eventId: body.event_id }, 'slack event acked before it was stored');
+    await dispatch(event, body);
   }
 
   app.assistant(

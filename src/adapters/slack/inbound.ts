@@ -112,6 +112,8 @@ export function translateEvent(
     workspaceId: envelope.teamId,
     channelId: channel,
     ...(threadId && { threadId }),
+    // Slack channel replies go in a thread: the one the message is in, else its own.
+    ...(!isDirect && { replyThreadId: threadId ?? event.ts }),
     isDirect,
     author: {
       id: authorId,
@@ -121,7 +123,6 @@ export function translateEvent(
     },
     text: decodeEntities(text),
     mentionedUserIds: mentions,
-    mentionedAgentNames: [],
     platformMessageId: event.ts,
     ...(envelope.eventId && { platformEventId: envelope.eventId }),
     sentAt: slackTime(event.ts),

@@ -1,15 +1,14 @@
+import { LEADING_NAME_WORD } from '../../core/agent-name.ts';
 import type { InboundMessage } from '../../core/types.ts';
 
 export interface AddressableAgent {
   id: string;
   name: string;
-  /** The agent's own bot user (Discord), when it has one. */
-  botUserId?: string;
 }
 
 export type AddressingMessage = Pick<
   InboundMessage,
-  'text' | 'isDirect' | 'mentionedUserIds' | 'mentionedAgentNames' | 'repliedToAgentId'
+  'text' | 'isDirect' | 'mentionedUserIds' | 'repliedToAgentId'
 >;
 
 export interface Addressing {
@@ -30,11 +29,22 @@ const AFTER_NAME_AS_FIRST_WORD = /^(?:$|\s|[:,;!?]|\.(?:\s|$))/u;
 const AFTER_NAME_AS_VOCATIVE = /^[:,]/u;
 const ADDRESS_PUNCTUATION = /^[:,;.!?]*\s*/u;
 
+/** The text after its leading mentions (NFC), and the users those mentions name, in order. */
+function afterLeadingMentions(text: string): { body: string; leadingIds: string[] } {
+  let body = text.normalize('NFC');
+  const leadingIds: string[] = [];
+  for (let m = LEADING_MENTION.exec(body); m; m = LEADING_MENTION.exec(body)) {
+    leadingIds.push(m[1] ?? '');
+    body = body.slice(m[0].length);
+  }
+  return { body: body.trimStart(), leadingIds };
+}
+
 /**
  * Which agents `message` explicitly addresses: `@bot Aria …`; `Aria: …` / `Aria, …` when the bot
- * is mentioned anywhere (or in a DM); a mention of an agent's own bot user; the names the adapter
- * found; a reply to an agent's earlier message. Pass every agent that may be addressed here
- * (including paused ones, so the caller can say they are paused); unknown names are ignored.
+ * is mentioned anywhere (or in a DM); a reply to an agent's earlier message. Pass every agent that
+ * may be addressed here (including paused ones, so the caller can say they are paused); unknown
+ * names are ignored.
  */
 export function resolveAddressing(
   message: AddressingMessage,
@@ -46,13 +56,9 @@ export function resolveAddressing(
   const mentionedIds = new Set([...message.mentionedUserIds, ...textMentionIds]);
   const botMentioned = mentionedIds.has(botUserId);
 
-  let body = text;
-  let botMentionedFirst = false;
-  for (let m = LEADING_MENTION.exec(body); m; m = LEADING_MENTION.exec(body)) {
-    if (m[1] === botUserId) botMentionedFirst = true;
-    body = body.slice(m[0].length);
-  }
-  body = body.trimStart();
+  const mentions = afterLeadingMentions(text);
+  let body = mentions.body;
+  const botMentionedFirst = mentions.leadingIds.includes(botUserId);
 
   const addressed: string[] = [];
   const follow = botMentionedFirst
@@ -66,14 +72,6 @@ export function resolveAddressing(
     body = body.slice(leading.length).replace(ADDRESS_PUNCTUATION, '');
   }
 
-  for (const name of message.mentionedAgentNames) {
-    const agent = agents.find((a) => sameName(a.name, name));
-    if (agent) addressed.push(agent.id);
-  }
-  for (const userId of mentionedIds) {
-    const agent = agents.find((a) => a.botUserId !== undefined && a.botUserId === userId);
-    if (agent && userId !== botUserId) addressed.push(agent.id);
-  }
   if (message.repliedToAgentId && agents.some((a) => a.id === message.repliedToAgentId)) {
     addressed.push(message.repliedToAgentId);
   }
@@ -104,10 +102,13 @@ function sameName(a: string, b: string): boolean {
 }
 
 /**
- * A cheap superset test of "could this text address an agent by name?" (`Nova, …`, `Nova: …`,
- * `<@bot> Nova …`), for text whose only way to address is its words (an agent's own reply):
- * false means resolveAddressing would find no one, so the lookups it needs can be skipped.
+ * A cheap superset test of "could this text address an agent by name?", for text whose only way
+ * to address is its words (an agent's own reply, read as if the bot were mentioned): after the
+ * same leading mentions resolveAddressing skips, a word of agent-name characters followed by `:`
+ * or `,`. False means resolveAddressing would find no one, so the lookups it needs can be skipped.
  */
 export function mayAddressByName(text: string): boolean {
-  return /^\s*(?:<@!?[^>\s]+>\s*[\p{L}\p{N}_-]+|[\p{L}\p{N}_-]+\s*[:,])/u.test(text);
+  const { body } = afterLeadingMentions(text);
+  const word = LEADING_NAME_WORD.exec(body);
+  return word !== null && AFTER_NAME_AS_VOCATIVE.test(body.slice(word[0].length));
 }

@@ -2,16 +2,15 @@
 export interface AgentCandidate {
   id: string;
   name: string;
-  /** `inactive` = paused by its owner or an admin; `busy` agents still take work (it waits). */
-  status: 'active' | 'inactive' | 'busy';
+  /** `inactive` = paused by its owner or an admin. */
+  status: 'active' | 'inactive';
   /** False once deleted (soft delete): never a candidate. */
   isActive: boolean;
   role: string;
   backstory: string;
   goal: string;
+  /** When this process last picked it to answer: ties go to the least recently picked. */
   lastResponseAt: Date | null;
-  /** The agent's own bot user (Discord), when it has one. */
-  botUserId?: string;
 }
 
 export function isPaused(agent: Pick<AgentCandidate, 'status'>): boolean {

@@ -28,7 +28,7 @@ async function harness() {
     defaultModel: 'google:gemini-2.5-flash',
     agentMaxConcurrent: 4,
   };
-  h = await startDiscordHarness(db, {
+  h = await startDiscordHarness(t.current, {
     onCommand: (context, command) => runAgentCommand({ db, config }, context, command),
   });
   return h;

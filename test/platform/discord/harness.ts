@@ -20,6 +20,7 @@ import type { InboundOutcome } from '../../../src/orchestrator/orchestrator.ts';
 import { createPipeline, type Pipeline } from '../../../src/pipeline.ts';
 import { createAgent, joinChannel, listAgents } from '../../../src/store/agents.ts';
 import type { Db } from '../../../src/store/database.ts';
+import type { HotStore } from '../../../src/store/hot/types.ts';
 import { ensureWorkspace } from '../../../src/store/identities.ts';
 import { type FakeDiscord, startFakeDiscord } from '../../fakes/discord-server.ts';
 import { type FakeGemini, startFakeGemini } from '../../fakes/gemini-server.ts';
@@ -59,7 +60,11 @@ export interface HarnessOptions {
   noStart?: boolean;
 }
 
-export async function startDiscordHarness(db: Db, options: HarnessOptions = {}): Promise<DiscordHarness> {
+export async function startDiscordHarness(
+  database: { db: Db; hot: HotStore },
+  options: HarnessOptions = {},
+): Promise<DiscordHarness> {
+  const { db } = database;
   const discord = await startFakeDiscord({ heartbeatIntervalMs: 500 });
   const gemini = await startFakeGemini();
   const prefix = `abd_${randomBytes(4).toString('hex')}`;
@@ -91,6 +96,7 @@ export async function startDiscordHarness(db: Db, options: HarnessOptions = {}):
       return outcome;
     },
     onChange: (change) => (pipeline ? pipeline.orchestrator.handleChange(change) : Promise.resolve()),
+    onUserName: async () => {},
     async onCommand(context, command) {
       commands.push({ context, command });
       if (options.onCommand) return options.onCommand(context, command);
@@ -103,6 +109,7 @@ export async function startDiscordHarness(db: Db, options: HarnessOptions = {}):
   const adapter = createDiscordAdapter({ config: config.discord, hooks, ...options.adapter });
   pipeline = createPipeline({
     settings: config,
+    store: database.hot,
     db,
     logger,
     adapters: { discord: adapter },

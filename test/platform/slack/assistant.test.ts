@@ -10,7 +10,7 @@ describe('slack assistant pane', () => {
   let h: SlackHarness;
 
   beforeAll(async () => {
-    h = await startSlackHarness(database.current.db);
+    h = await startSlackHarness(database.current);
     await h.createAgent('Aria', { role: 'TypeScript mentor' });
     await h.createAgent('Nova');
   });

@@ -21,7 +21,7 @@ describe('slack /agent', () => {
   let h: SlackHarness;
 
   beforeAll(async () => {
-    h = await startSlackHarness(database.current.db);
+    h = await startSlackHarness(database.current);
     await h.createAgent('Aria', { role: 'TypeScript mentor' });
   });
   afterAll(async () => {
@@ -249,7 +249,7 @@ describe('slack /agent, slow', () => {
   let h: SlackHarness;
 
   beforeAll(async () => {
-    h = await startSlackHarness(database.current.db, { ackBudgetMs: 200 });
+    h = await startSlackHarness(database.current, { ackBudgetMs: 200 });
   });
   afterAll(async () => {
     await h?.close();

@@ -17,7 +17,7 @@ describe.each(providers)('slack events (%s)', (provider) => {
   let aria: { id: string; name: string };
 
   beforeAll(async () => {
-    h = await startSlackHarness(database.current.db);
+    h = await startSlackHarness(database.current);
     aria = await h.createAgent('Aria', {
       role: 'TypeScript mentor',
       avatarUrl: 'https://example.com/aria.png',
@@ -102,7 +102,13 @@ describe.each(providers)('slack events (%s)', (provider) => {
     expect(post?.params).toMatchObject({ channel, thread_ts: ts, username: 'Aria' });
     await waitFor('the signal cleared', () => h.adapter.activeSignals() === 0);
     expect(await h.db.message.count({ where: { platformMessageId: ts } })).toBe(1);
-    expect(await h.db.messageJob.count({ where: { message: { platformMessageId: ts } } })).toBe(1);
+    const question = await h.db.message.findFirstOrThrow({ where: { platformMessageId: ts } });
+    expect(question.answeredById).not.toBeNull();
+    expect(
+      await h.db.message.count({
+        where: { agentId: { not: null }, conversationId: question.conversationId },
+      }),
+    ).toBe(1);
     expect(posts()).toHaveLength(1);
   });
 

@@ -29,7 +29,6 @@ describe('translateEvent', () => {
         author: { id: 'U1', displayName: 'U1', isBot: false },
         text: 'hi <3 & more',
         mentionedUserIds: [],
-        mentionedAgentNames: [],
         platformMessageId: '1700000000.000100',
         platformEventId: 'Ev1',
         sentAt: new Date(1_700_000_000_000),
@@ -52,11 +51,25 @@ describe('translateEvent', () => {
     expect(result.kind === 'inbound' && result.message).toMatchObject({
       isDirect: false,
       threadId: '1.0',
+      replyThreadId: '1.0',
       author: { id: 'U1', displayName: 'Ana' },
       mentionedUserIds: ['UBOT', 'U2'],
-      mentionedAgentNames: [],
       text: '<@UBOT> Aria, ask <@U2|bo>',
     });
+  });
+
+  it('a channel message at the top level is answered in its own thread; a DM is answered in place', () => {
+    const top = translate({ type: 'message', channel: 'C1', user: 'U1', text: 'hi all', ts: '3.0' });
+    expect(top.kind === 'inbound' && top.message.replyThreadId).toBe('3.0');
+    const dm = translate({
+      type: 'message',
+      channel: 'D1',
+      channel_type: 'im',
+      user: 'U1',
+      text: 'hi',
+      ts: '4.0',
+    });
+    expect(dm.kind === 'inbound' && dm.message.replyThreadId).toBeUndefined();
   });
 
   it.each<[string, SlackMessageEvent, string]>([

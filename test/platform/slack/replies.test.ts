@@ -16,7 +16,7 @@ describe('slack replies', () => {
   let aria: { id: string; name: string };
 
   beforeAll(async () => {
-    h = await startSlackHarness(database.current.db);
+    h = await startSlackHarness(database.current);
     aria = await h.createAgent('Aria', {
       role: 'TypeScript mentor',
       avatarUrl: 'https://example.com/aria.png',

@@ -16,6 +16,7 @@ import { createPipeline, type Pipeline } from '../../../src/pipeline.ts';
 import { createHttpServer, type HttpServer } from '../../../src/server.ts';
 import { createAgent, joinChannel, listAgents } from '../../../src/store/agents.ts';
 import type { Db } from '../../../src/store/database.ts';
+import type { HotStore } from '../../../src/store/hot/types.ts';
 import { ensureWorkspace } from '../../../src/store/identities.ts';
 import { type FakeGemini, startFakeGemini } from '../../fakes/gemini-server.ts';
 import { type FakeSlackApi, startFakeSlackApi } from '../../fakes/slack-api.ts';
@@ -61,9 +62,10 @@ export interface SlackHarness {
 }
 
 export async function startSlackHarness(
-  db: Db,
+  database: { db: Db; hot: HotStore },
   options: { env?: Record<string, string>; ackBudgetMs?: number; socketUrl?: string } = {},
 ): Promise<SlackHarness> {
+  const { db } = database;
   const slack = await startFakeSlackApi();
   if (options.socketUrl) slack.setSocketUrl(options.socketUrl);
   slack.addUser({ id: 'UANA', name: 'ana', displayName: 'Ana' });
@@ -111,6 +113,8 @@ export async function startSlackHarness(
         return outcome;
       },
       onChange: (change) => required(pipeline).orchestrator.handleChange(change),
+      onUserName: (platform, externalId, displayName) =>
+        required(pipeline).directory.userId({ platform, externalId, displayName, isBot: false }),
       parseCommand: parseAgentCommand,
       onCommand: async (context, command) => {
         commands.push({ context, command });
@@ -122,6 +126,7 @@ export async function startSlackHarness(
   });
   pipeline = createPipeline({
     settings: config,
+    store: database.hot,
     db,
     logger,
     adapters: { slack: adapter },

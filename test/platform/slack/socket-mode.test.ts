@@ -16,7 +16,7 @@ describe('slack over Socket Mode', () => {
 
   beforeAll(async () => {
     socket = await startFakeSlackSocket();
-    h = await startSlackHarness(database.current.db, { socketUrl: socket.url });
+    h = await startSlackHarness(database.current, { socketUrl: socket.url });
     await socket.connected();
     await h.createAgent('Aria');
   });

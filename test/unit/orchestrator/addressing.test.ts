@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type AddressableAgent,
@@ -9,14 +10,14 @@ import {
 const BOT = 'UBOT';
 const agents: AddressableAgent[] = [
   { id: 'aria', name: 'Aria' },
-  { id: 'max', name: 'Max', botUserId: 'UMAXBOT' },
+  { id: 'max', name: 'Max' },
   { id: 'zoe', name: 'Zoë' },
   { id: 'ann', name: 'Ann' },
   { id: 'annlee', name: 'Ann Lee' },
 ];
 
 function message(text: string, overrides: Partial<AddressingMessage> = {}): AddressingMessage {
-  return { text, isDirect: false, mentionedUserIds: [], mentionedAgentNames: [], ...overrides };
+  return { text, isDirect: false, mentionedUserIds: [], ...overrides };
 }
 
 describe('resolveAddressing', () => {
@@ -105,20 +106,6 @@ describe('resolveAddressing', () => {
       'hi',
     ],
     [
-      'a mention of an agent’s own bot user',
-      message('<@UMAXBOT> hi', { mentionedUserIds: ['UMAXBOT'] }),
-      ['max'],
-      false,
-      'hi',
-    ],
-    [
-      'adapter-found names',
-      message('hey you two', { mentionedAgentNames: ['max', 'ARIA', 'Nobody'] }),
-      ['max', 'aria'],
-      false,
-      'hey you two',
-    ],
-    [
       'reply to an agent’s message',
       message('thanks!', { repliedToAgentId: 'max' }),
       ['max'],
@@ -128,11 +115,14 @@ describe('resolveAddressing', () => {
     ['reply to an unknown agent', message('thanks!', { repliedToAgentId: 'deleted' }), [], false, 'thanks!'],
     [
       'order of appearance, no duplicates',
-      message('<@UBOT> Aria hi <@UMAXBOT>', {
-        mentionedUserIds: [BOT, 'UMAXBOT'],
-        mentionedAgentNames: ['Aria'],
-        repliedToAgentId: 'max',
-      }),
+      message('<@UBOT> Aria hi', { mentionedUserIds: [BOT], repliedToAgentId: 'aria' }),
+      ['aria'],
+      true,
+      'hi',
+    ],
+    [
+      'a name, then a reply to another agent',
+      message('<@UBOT> Aria hi', { mentionedUserIds: [BOT], repliedToAgentId: 'max' }),
       ['aria', 'max'],
       true,
       'hi',
@@ -156,13 +146,6 @@ describe('resolveAddressing', () => {
   ])('%s', (_name, input, addressedAgentIds, botMentioned, strippedText) => {
     expect(resolveAddressing(input, BOT, agents)).toEqual({ addressedAgentIds, botMentioned, strippedText });
   });
-
-  it('ignores an agent whose bot user is our own bot (agents posting through the shared bot)', () => {
-    const shared: AddressableAgent[] = [{ id: 'aria', name: 'Aria', botUserId: BOT }];
-    expect(
-      resolveAddressing(message('<@UBOT> hello', { mentionedUserIds: [BOT] }), BOT, shared).addressedAgentIds,
-    ).toEqual([]);
-  });
 });
 
 describe('mayAddressByName: never false where resolveAddressing would find an agent', () => {
@@ -170,12 +153,52 @@ describe('mayAddressByName: never false where resolveAddressing would find an ag
     ['Nova, what do you think?', true],
     ['Nova: your turn', true],
     ['Zoë, hi', true],
-    ['<@U1> Nova tell them', true],
-    ['  Nova , spaced', true],
+    ['Zoe\u0308, hi (typed decomposed)', true],
+    ['<@1> <@2> Nova, hi', true],
+    ['<@U1|Bo Smith> Nova, hi', true],
+    ['<@U1> Nova tell them', false],
+    ['  Nova , spaced', false],
     ['I think Nova is right.', false],
     ['Here is the plan:\n1. ship', false],
     ['', false],
   ])('%j → %s', (text, expected) => {
     expect(mayAddressByName(text)).toBe(expected);
+  });
+
+  // What an agent's reply is judged with (orchestrator: the reply reads as if the bot were
+  // mentioned, so `Name:` / `Name,` after any leading mentions addresses an agent).
+  const SELF = '\u0000self';
+  const nameChar = fc.constantFrom(...'aAzZéÉöß0_-ğİı'.split(''), 'e\u0301', 'Zo\u0308');
+  const agentName = fc
+    .array(nameChar, { minLength: 1, maxLength: 6 })
+    .map((chars) => chars.join('').normalize('NFC'))
+    .filter((name) => /^[\p{L}\p{N}_-]{1,32}$/u.test(name));
+  const mention = fc.constantFrom('<@U1>', '<@!42>', '<@U1|Bo Smith>', '<@W9|x>', ' <@U2> ');
+  const filler = fc.constantFrom('', ' ', ',', ':', ' hi', ', hi', ': do it', '?', '\n', '.');
+
+  it('property: whenever resolveAddressing addresses an agent, mayAddressByName says it may', () => {
+    fc.assert(
+      fc.property(
+        fc.array(agentName, { minLength: 1, maxLength: 3 }),
+        fc.array(mention, { maxLength: 3 }),
+        fc.nat(2),
+        fc.array(filler, { maxLength: 3 }),
+        fc.boolean(),
+        fc.boolean(),
+        (names, mentions, which, tail, decompose, isDirect) => {
+          const agentsHere = names.map((name, i) => ({ id: `a${i}`, name }));
+          const spoken = names[which % names.length] ?? '';
+          const typed = decompose ? spoken.normalize('NFD') : spoken;
+          const text = `${mentions.join('')}${typed}${tail.join('')}`;
+          const found = resolveAddressing(
+            { text, isDirect, mentionedUserIds: [SELF] },
+            SELF,
+            agentsHere,
+          ).addressedAgentIds;
+          if (found.length > 0) expect(mayAddressByName(text)).toBe(true);
+        },
+      ),
+      { numRuns: 3000, seed: 20261201 },
+    );
   });
 });

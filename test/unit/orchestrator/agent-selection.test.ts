@@ -23,7 +23,6 @@ const dev = candidate('dev', {
   lastResponseAt: at('2024-01-02'),
 });
 const pausedDev = { ...dev, status: 'inactive' } as const;
-const busyDev = { ...dev, status: 'busy' } as const;
 const deletedDev = { ...dev, isActive: false };
 const zoe = candidate('zoe', { name: 'Zoë', role: 'Designer' });
 
@@ -98,11 +97,6 @@ describe('selectAgent', () => {
       'paused agent addressed explicitly → paused',
       channel([cook, pausedDev], { addressedAgentIds: ['dev'] }),
       { kind: 'paused', agentId: 'dev' },
-    ],
-    [
-      'busy agent addressed explicitly still answers (its work waits)',
-      channel([cook, busyDev], { addressedAgentIds: ['dev'] }),
-      { kind: 'agent', agentId: 'dev', via: 'addressed' },
     ],
     [
       'deleted agent addressed → falls back to relevance',

@@ -144,7 +144,7 @@ describe('decideReply', () => {
     for (let turn = 0; turn < 6; turn++) {
       history.push({ isBot: next.author.isBot, agentId: next.author.agentId });
       const addressing = resolveAddressing(
-        { text: next.text, isDirect: false, mentionedUserIds: [BOT.userId], mentionedAgentNames: [] },
+        { text: next.text, isDirect: false, mentionedUserIds: [BOT.userId] },
         BOT.userId,
         agents,
       );

@@ -19,16 +19,29 @@ export function escapeIdPart(part: string): string {
 
 /**
  * The deduplication id of the pending reply of `agentId` in `conversationId`: every message of
- * a burst (within DEBOUNCE_MS) lands on the same id, hence on one reply job.
+ * a burst (within DEBOUNCE_MS) lands on the same id, hence on one reply job. It also keys the
+ * typing signal of that reply.
  */
 export function replyDebounceKey(conversationId: string, agentId: string): string {
   return ['reply', escapeIdPart(conversationId), escapeIdPart(agentId)].join(SEPARATOR);
 }
 
 /**
+ * The reply job of an intent: the agent asked to answer `messageId` in the conversation. Derived
+ * from the intent, so adding it again (a redelivered event) is the same job. `attempt` > 0 marks a
+ * re-enqueue by the sweeper (BullMQ keeps finished jobs, and an id it holds is never added again).
+ */
+export function replyJobId(conversationId: string, agentId: string, messageId: number, attempt = 0): string {
+  const id = `${replyDebounceKey(conversationId, agentId)}${SEPARATOR}${messageId}`;
+  return attempt > 0 ? `${id}${SEPARATOR}s${attempt}` : id;
+}
+
+/**
  * The delivery job id of a stored reply message: the same reply always maps to the same job, so
  * enqueueing it twice (a retried reply job, a crash between store and enqueue) posts it once.
+ * `attempt` > 0 marks a re-enqueue by the sweeper.
  */
-export function deliveryJobId(replyMessageId: number | string): string {
-  return ['deliver', escapeIdPart(String(replyMessageId))].join(SEPARATOR);
+export function deliveryJobId(replyMessageId: number | string, attempt = 0): string {
+  const id = ['deliver', escapeIdPart(String(replyMessageId))].join(SEPARATOR);
+  return attempt > 0 ? `${id}${SEPARATOR}s${attempt}` : id;
 }

@@ -1,10 +1,6 @@
 import { Job } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import {
-  deliveryJobId,
-  escapeIdPart,
-  replyDebounceKey,
-} from '../../../src/orchestrator/decisions/debounce.ts';
+import { deliveryJobId, escapeIdPart, replyDebounceKey } from '../../../src/jobs/ids.ts';
 
 describe('replyDebounceKey', () => {
   it.each<[string, string, string, string]>([

@@ -1,0 +1,34 @@
+/** Conversions between JavaScript values and how both providers' columns hold them. */
+
+/** SQLite DATETIME columns hold Prisma's ISO form (`2026-12-01T11:07:27.953+00:00`). */
+export function sqliteTime(date: Date): string {
+  return date.toISOString().replace('Z', '+00:00');
+}
+
+/** The `model` an agent's model config names, if any (`{"model": "google:gemini-2.5-flash"}`). */
+export function modelOf(modelConfig: unknown): string | null {
+  let config = modelConfig;
+  if (typeof config === 'string') {
+    try {
+      config = JSON.parse(config);
+    } catch {
+      return null;
+    }
+  }
+  if (config && typeof config === 'object' && 'model' in config) {
+    const model = (config as { model: unknown }).model;
+    if (typeof model === 'string' && model.trim()) return model.trim();
+  }
+  return null;
+}
+
+/** The posted parts column: a JSON array of platform message ids. */
+export function parseParts(value: unknown): string[] {
+  if (typeof value !== 'string' || value === '') return [];
+  try {
+    const parts = JSON.parse(value);
+    return Array.isArray(parts) ? parts.filter((part): part is string => typeof part === 'string') : [];
+  } catch {
+    return [];
+  }
+}

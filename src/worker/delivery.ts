@@ -1,0 +1,141 @@
+/**
+ * Posting a stored reply through its platform's adapter, where the adapters live (the gateway):
+ * inline right after the reply is stored when the adapter is in the same process, else as a
+ * `deliveries` job. Each posted part is recorded before the next is posted, and the last one marks
+ * the reply delivered, so a retry posts only what is missing; a retry that cannot know whether an
+ * earlier attempt posted (a crash, a lost response) asks the adapter to look first.
+ */
+import type { Job } from 'bullmq';
+import type { AgentBridgeEvents, EventBus } from '../core/events.ts';
+import type { OutboundReply, Platform, PlatformAdapter } from '../core/types.ts';
+import { replyDebounceKey } from '../jobs/ids.ts';
+import type { DeliveredReply, DeliveryJobData, ReplyTarget, ReplyToPost } from '../jobs/queues.ts';
+import type { Logger } from '../logger.ts';
+import type { TypingManager } from '../orchestrator/typing.ts';
+import type { DeliveryRecord, HotStore } from '../store/hot/types.ts';
+
+export interface DeliveryDeps {
+  store: HotStore;
+  bus: EventBus<AgentBridgeEvents>;
+  typing: TypingManager;
+  adapters: Partial<Record<Platform, PlatformAdapter>>;
+  logger: Logger;
+  /** After a reply was posted: the orchestrator checks whether it addresses another agent. */
+  onDelivered?: (reply: DeliveredReply) => Promise<unknown>;
+}
+
+export type DeliveryOutcome =
+  | { delivered: true; platformMessageIds: string[] }
+  | { delivered: false; reason: 'already_delivered' | 'missing' | 'cancelled' };
+
+export interface DeliveryAttempt {
+  /** Parts an earlier attempt recorded. */
+  postedParts: readonly string[];
+  /** An earlier attempt may have posted parts it could not record. */
+  mayHavePosted: boolean;
+  replyJobId?: string | undefined;
+  receivedAt?: number | undefined;
+}
+
+export function createDelivery(deps: DeliveryDeps) {
+  const { store, bus } = deps;
+
+  /** Posts the reply; throws when the platform failed (the caller retries). */
+  async function deliver(reply: ReplyToPost, attempt: DeliveryAttempt): Promise<string[]> {
+    const { target } = reply;
+    const adapter = deps.adapters[target.platform];
+    // Thrown, so the job waits for a process that has this platform (e.g. a gateway restarting).
+    if (!adapter) throw new Error(`no ${target.platform} adapter runs in this process`);
+    const posted = [...attempt.postedParts];
+    const outbound: OutboundReply = {
+      conversationId: reply.conversationId,
+      channelId: target.channelId,
+      ...(target.threadId && { threadId: target.threadId }),
+      isDirect: target.isDirect,
+      workspaceId: target.workspaceExternalId,
+      agent: reply.agent,
+      text: reply.text,
+      ...(target.replyToPlatformMessageId && { replyToPlatformMessageId: target.replyToPlatformMessageId }),
+      idempotencyKey: `reply-${reply.id}`,
+      postedParts: attempt.postedParts,
+      mayHavePosted: attempt.mayHavePosted,
+      createdAt: new Date(reply.createdAt),
+    };
+    const ids = await adapter.deliver(outbound, async (part) => {
+      posted[part.index] = part.platformMessageId;
+      await store.recordPosted(reply.id, posted, part.last);
+    });
+    const deliveredAt = new Date();
+    await deps.typing.stop(replyDebounceKey(reply.conversationId, reply.agent.id));
+    const [first = ''] = ids;
+    bus.emit('agent.responded', {
+      platform: target.platform,
+      conversationId: reply.conversationId,
+      agentId: reply.agent.id,
+      jobId: attempt.replyJobId ?? `reply-${reply.id}`,
+      replyMessageId: reply.id,
+      platformMessageId: first,
+      deliveredAt,
+      latencyMs: deliveredAt.getTime() - (attempt.receivedAt ?? reply.createdAt),
+    });
+    await deps.onDelivered?.({
+      id: reply.id,
+      content: reply.text,
+      conversationId: reply.conversationId,
+      agentId: reply.agent.id,
+      target,
+      platformMessageId: first,
+    });
+    return ids;
+  }
+
+  /** The `deliveries` job. Its first run carries the reply; a retry reads it (and its parts) back. */
+  async function processDelivery(job: Job<DeliveryJobData>): Promise<DeliveryOutcome> {
+    const { data } = job;
+    if ('cancel' in data) {
+      await deps.typing.stop(replyDebounceKey(data.cancel.conversationId, data.cancel.agentId));
+      return { delivered: false, reason: 'cancelled' };
+    }
+    const meta = { replyJobId: data.replyJobId, receivedAt: data.receivedAt };
+    if (data.reply && job.attemptsStarted <= 1) {
+      const ids = await deliver(data.reply, { postedParts: [], mayHavePosted: false, ...meta });
+      return { delivered: true, platformMessageIds: ids };
+    }
+    const record = await store.readDelivery(data.replyId);
+    if (!record) return { delivered: false, reason: 'missing' };
+    if (record.deliveredAt) {
+      await deps.typing.stop(replyDebounceKey(record.conversationId, record.agentId));
+      return { delivered: false, reason: 'already_delivered' };
+    }
+    const ids = await deliver(replyToPost(record), {
+      postedParts: record.postedParts,
+      mayHavePosted: true,
+      ...meta,
+    });
+    return { delivered: true, platformMessageIds: ids };
+  }
+
+  return { deliver, processDelivery };
+}
+
+export type Delivery = ReturnType<typeof createDelivery>;
+
+/** A stored reply read back, in the shape its first delivery attempt carried. */
+export function replyToPost(record: DeliveryRecord): ReplyToPost {
+  const target: ReplyTarget = {
+    platform: record.platform,
+    channelId: record.channelId,
+    ...(record.threadId && { threadId: record.threadId }),
+    isDirect: record.kind === 'dm',
+    workspaceExternalId: record.workspaceExternalId,
+    ...(record.replyToPlatformMessageId && { replyToPlatformMessageId: record.replyToPlatformMessageId }),
+  };
+  return {
+    id: record.id,
+    conversationId: record.conversationId,
+    agent: { id: record.agentId, name: record.agentName, avatarUrl: record.agentAvatarUrl },
+    text: record.content,
+    createdAt: record.createdAt.getTime(),
+    target,
+  };
+}
