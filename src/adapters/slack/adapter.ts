@@ -16,6 +16,7 @@ import type { AdapterHooks } from '../hooks.ts';
 import { registerCommands } from './commands.ts';
 import { createUserDirectory } from './directory.ts';
 import { registerEvents } from './events.ts';
+import { createSlackFetch } from './fetch.ts';
 import { formatForSlack } from './format.ts';
 import {
   boltLogger,
@@ -68,11 +69,14 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const logger = hooks.logger.child({ platform: 'slack' });
   const bolt = boltLogger(hooks.logger);
   const ackBudgetMs = options.ackBudgetMs ?? DEFAULT_ACK_BUDGET_MS;
+  // Every WebClient here (and Bolt's own) goes through one lean fetch and its keep-alive pool.
+  const http = createSlackFetch();
   const clientOptions: webApi.WebClientOptions = {
     slackApiUrl: config.apiUrl,
     logger: bolt,
     retryConfig: options.retryConfig ?? DEFAULT_RETRY_CONFIG,
     timeout: options.requestTimeoutMs ?? 30_000,
+    fetch: http.fetch,
   };
   const web = new webApi.WebClient(botToken, clientOptions);
   // For what is worthless when late (signals, lookups, opening a form): one try, no waiting out a 429.
@@ -89,7 +93,12 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   let receiver: ReturnType<typeof createHttpReceiver> | DeferredAckSocketReceiver;
   if (mode === 'socket') {
     if (!appToken) throw new Error('slack Socket Mode needs SLACK_APP_TOKEN');
-    receiver = new DeferredAckSocketReceiver({ appToken, slackApiUrl: config.apiUrl, logger: bolt });
+    receiver = new DeferredAckSocketReceiver({
+      appToken,
+      slackApiUrl: config.apiUrl,
+      logger: bolt,
+      fetch: http.fetch,
+    });
   } else {
     if (!signingSecret) throw new Error('slack over HTTP needs SLACK_SIGNING_SECRET');
     receiver = createHttpReceiver({ signingSecret, logger: bolt, ...(options.app && { app: options.app }) });
@@ -134,6 +143,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       if (mode === 'socket')
         await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'slack socket stop failed'));
       bot = undefined;
+      await http.close();
     },
 
     identity: () => bot,
