@@ -120,9 +120,14 @@ export async function startLoopbackServer(handler: RequestHandler): Promise<Loop
 }
 
 export async function readRawBody(request: IncomingMessage): Promise<string> {
+  return (await readRawBytes(request)).toString('utf8');
+}
+
+/** The request body as bytes (uploads, multipart forms). */
+export async function readRawBytes(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 export function parseJsonOrUndefined(text: string): unknown {

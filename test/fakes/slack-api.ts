@@ -4,12 +4,28 @@
  *   const slack = await startFakeSlackApi();
  *   new App({ ..., clientOptions: { slackApiUrl: slack.apiUrl } })
  * Every call is `POST /api/<method>`, form-encoded (object fields as JSON strings) with
- * `Authorization: Bearer <token>`; answers are `{ok:true,…}` or `{ok:false,error}` (HTTP 200), or
- * 429 + Retry-After when scripted. `POST /respond/<id>` stands in for slash-command response_urls.
+ * `Authorization: Bearer <token>`; answers are `{ok:true,…}` or `{ok:false,error}` (HTTP 200).
+ * chat.postMessage stores the message (see slack-messages.ts): conversations.history / .replies
+ * serve it back, and `messages()` shows what a person would see in the channel or thread.
+ * Scripted failures, the way Slack (or the network) fails: 429 + Retry-After, HTTP 5xx, a request
+ * never answered, a post that is stored but whose answer is lost, and raw answers.
+ * `POST /respond/<id>` stands in for slash-command response_urls; `POST /upload/<file id>` for the
+ * upload URLs of files.getUploadURLExternal.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
-import { parseJsonOrUndefined, RequestLog, readRawBody, sendJson, startLoopbackServer } from './fake-http.ts';
+import {
+  hangUp,
+  parseJsonOrUndefined,
+  RequestLog,
+  readRawBody,
+  readRawBytes,
+  sendJson,
+  startLoopbackServer,
+} from './fake-http.ts';
+import { SlackMessageStore, type StoredSlackMessage } from './slack-messages.ts';
+
+export type { StoredSlackMessage } from './slack-messages.ts';
 
 export interface SlackCall {
   method: string;
@@ -29,11 +45,34 @@ export interface SlackUser {
   isOwner?: boolean;
 }
 
-/** A scripted answer: a Slack error, a rate limit, or any body (ok:true is added). */
+/**
+ * A scripted answer: a Slack error, a rate limit, any body (ok:true is added), or a failure.
+ * `applied`: the call takes effect before the failure (a post is stored and visible in history).
+ */
 export type SlackStep =
+  /** Answers as usual: a placeholder in a script (`enqueue(m, { pass: true }, { lostResponse: true })`). */
+  | { pass: true }
   | { error: string }
   | { rateLimited: true; retryAfterSeconds: number }
-  | { body: Record<string, unknown> };
+  | { body: Record<string, unknown> }
+  /** HTTP 500/502/503/504 with a JSON `{ok:false,error}` body (`internal_error` / `service_unavailable`). */
+  | { serverError: 500 | 502 | 503 | 504; applied?: boolean }
+  /** No answer at all: the request waits until the client gives up (or the fake closes). */
+  | { hang: true; applied?: boolean }
+  /** The call takes effect, then the connection is destroyed before any answer goes out. */
+  | { lostResponse: true }
+  /** Exactly this HTTP answer (a gzip file, a proxy's HTML error page, …). */
+  | { raw: { status: number; headers?: Record<string, string>; body: string | Buffer } };
+
+/** A step as answered: `pass` resolved to the usual answer. */
+type Answer = Exclude<SlackStep, { pass: true }>;
+
+/** What reached an upload URL (files.uploadV2's second step). */
+export interface SlackUpload {
+  fileId: string;
+  contentType: string | undefined;
+  body: Buffer;
+}
 
 export interface FakeSlackApi {
   /** `http://127.0.0.1:<port>/api/` for clientOptions.slackApiUrl / SLACK_API_URL. */
@@ -58,6 +97,18 @@ export interface FakeSlackApi {
   waitForResponses(count: number, timeoutMs?: number): Promise<Array<{ id: string; body: unknown }>>;
   /** Answers `apps.connections.open` with this WebSocket URL (Socket Mode). */
   setSocketUrl(url: string): void;
+  /**
+   * What a person sees, oldest first: the channel's top-level messages, or the replies of one
+   * thread. Every message chat.postMessage stored is here, including those whose answer was lost.
+   */
+  messages(channel: string, thread?: string): StoredSlackMessage[];
+  /** Every stored message, in any channel or thread. */
+  allMessages(): StoredSlackMessage[];
+  /** Puts a message in the workspace (a person's message, another app's post); `ts` defaults to now. */
+  addMessage(message: Omit<StoredSlackMessage, 'ts'> & { ts?: string }): StoredSlackMessage;
+  /** Bodies posted to upload URLs. */
+  readonly uploads: SlackUpload[];
+  /** Forgets calls, scripts, responses, uploads and messages. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -75,11 +126,13 @@ export async function startFakeSlackApi(
   const queued = new Map<string, SlackStep[]>();
   const defaults = new Map<string, SlackStep | ((call: SlackCall) => SlackStep)>();
   const users = new Map<string, SlackUser>();
+  const store = new SlackMessageStore();
+  const uploads: SlackUpload[] = [];
   let socketUrl: string | undefined;
-  let nextTs = 1_700_000_000;
   let counter = 0;
+  let origin = '';
 
-  const builtIn = (call: SlackCall): SlackStep => {
+  const builtIn = (call: SlackCall): Answer => {
     switch (call.method) {
       case 'auth.test':
         return {
@@ -93,17 +146,59 @@ export async function startFakeSlackApi(
           },
         };
       case 'chat.postMessage': {
-        const ts = `${nextTs++}.${String(++counter).padStart(6, '0')}`;
+        const channel = text(call.params.channel);
+        if (!channel) return { error: 'channel_not_found' };
+        const stored = store.add({
+          channel,
+          text: text(call.params.text),
+          user: bot.userId,
+          bot_id: bot.botId,
+          ...(call.params.thread_ts !== undefined && { thread_ts: text(call.params.thread_ts) }),
+          ...(call.params.username !== undefined && { username: text(call.params.username) }),
+          ...(call.params.icon_url !== undefined && { icon_url: text(call.params.icon_url) }),
+          ...(isMetadata(call.params.metadata) && { metadata: call.params.metadata }),
+        });
         return {
           body: {
-            channel: call.params.channel,
-            ts,
-            message: { text: call.params.text, ts, bot_id: bot.botId, user: bot.userId },
+            channel,
+            ts: stored.ts,
+            message: {
+              type: 'message',
+              text: stored.text,
+              ts: stored.ts,
+              bot_id: bot.botId,
+              user: bot.userId,
+              ...(stored.thread_ts && { thread_ts: stored.thread_ts }),
+              ...(stored.username && { username: stored.username }),
+              ...(stored.metadata && { metadata: stored.metadata }),
+            },
           },
         };
       }
+      case 'chat.update': {
+        const found = store.find(text(call.params.channel), text(call.params.ts));
+        if (!found) return { error: 'message_not_found' };
+        if (call.params.text !== undefined) found.text = text(call.params.text);
+        return { body: { channel: found.channel, ts: found.ts, text: found.text } };
+      }
+      case 'chat.delete':
+        return store.remove(text(call.params.channel), text(call.params.ts))
+          ? { body: { channel: call.params.channel, ts: call.params.ts } }
+          : { error: 'message_not_found' };
+      case 'conversations.history':
+        return store.history(call.params);
+      case 'conversations.replies':
+        return store.replies(call.params);
+      case 'files.getUploadURLExternal': {
+        const fileId = `F${String(++counter).padStart(6, '0')}`;
+        return { body: { upload_url: `${origin}/upload/${fileId}`, file_id: fileId } };
+      }
+      case 'files.completeUploadExternal': {
+        const files = parseJsonOrUndefined(text(call.params.files));
+        return { body: { files: Array.isArray(files) ? files : [] } };
+      }
       case 'chat.postEphemeral':
-        return { body: { message_ts: `${nextTs++}.000001` } };
+        return { body: { message_ts: store.nextTs() } };
       case 'users.info': {
         const user = users.get(String(call.params.user));
         if (!user) return { error: 'user_not_found' };
@@ -129,26 +224,37 @@ export async function startFakeSlackApi(
       case 'assistant.threads.setTitle':
       case 'reactions.add':
       case 'reactions.remove':
-      case 'chat.update':
         return { body: {} };
-      case 'conversations.replies':
-        return { body: { messages: [] } };
       default:
         return { error: 'unknown_method' };
     }
   };
 
-  function stepFor(call: SlackCall): SlackStep {
+  function stepFor(call: SlackCall): Answer {
     const queue = queued.get(call.method);
     const next = queue?.shift();
-    if (next) return next;
+    if (next) return 'pass' in next ? builtIn(call) : next;
     const fallback = defaults.get(call.method);
-    if (fallback) return typeof fallback === 'function' ? fallback(call) : fallback;
+    if (fallback) {
+      const step = typeof fallback === 'function' ? fallback(call) : fallback;
+      return 'pass' in step ? builtIn(call) : step;
+    }
     return builtIn(call);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const upload = /^\/upload\/([^/]+)$/.exec(url.pathname);
+    if (upload?.[1]) {
+      uploads.push({
+        fileId: upload[1],
+        contentType: req.headers['content-type'],
+        body: await readRawBytes(req),
+      });
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(`OK - ${uploads.at(-1)?.body.length ?? 0}`);
+      return;
+    }
     const raw = await readRawBody(req);
     const respond = /^\/respond\/([^/]+)$/.exec(url.pathname);
     if (respond?.[1]) {
@@ -174,6 +280,25 @@ export async function startFakeSlackApi(
       return answer(200, { ok: false, error: call.token ? 'invalid_auth' : 'not_authed' });
     }
     const step = stepFor(call);
+    if ('lostResponse' in step) {
+      builtIn(call);
+      return hangUp(res);
+    }
+    if ('hang' in step) {
+      if (step.applied) builtIn(call);
+      return; // never answered; the client's timeout (or close()) ends it
+    }
+    if ('serverError' in step) {
+      if (step.applied) builtIn(call);
+      const error = step.serverError === 500 ? 'internal_error' : 'service_unavailable';
+      return answer(step.serverError, { ok: false, error });
+    }
+    if ('raw' in step) {
+      call.answer = { status: step.raw.status, body: {} };
+      res.writeHead(step.raw.status, step.raw.headers ?? {});
+      res.end(step.raw.body);
+      return;
+    }
     if ('rateLimited' in step) {
       return answer(
         429,
@@ -186,6 +311,7 @@ export async function startFakeSlackApi(
   }
 
   const server = await startLoopbackServer(handle);
+  origin = server.origin;
   return {
     apiUrl: `${server.origin}/api/`,
     origin: server.origin,
@@ -222,14 +348,33 @@ export async function startFakeSlackApi(
     setSocketUrl(url) {
       socketUrl = url;
     },
+    messages: (channel, thread) => store.visible(channel, thread),
+    allMessages: () => store.all(),
+    addMessage: (message) => store.add(message),
+    uploads,
     reset() {
       log.clear();
       responses.clear();
       queued.clear();
       defaults.clear();
+      store.clear();
+      uploads.length = 0;
     },
     close: () => server.close(),
   };
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
+}
+
+function isMetadata(value: unknown): value is StoredSlackMessage['metadata'] & object {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { event_type?: unknown }).event_type === 'string' &&
+    typeof (value as { event_payload?: unknown }).event_payload === 'object'
+  );
 }
 
 function bearer(headers: IncomingHttpHeaders): string | undefined {

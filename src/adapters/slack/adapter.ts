@@ -14,9 +14,10 @@ import type {
 } from '../../core/types.ts';
 import type { AdapterHooks } from '../hooks.ts';
 import { registerCommands } from './commands.ts';
+import { createSlackDelivery } from './delivery.ts';
 import { createUserDirectory } from './directory.ts';
 import { registerEvents } from './events.ts';
-import { formatForSlack } from './format.ts';
+import { createSlackFetch } from './fetch.ts';
 import {
   boltLogger,
   createHttpReceiver,
@@ -30,7 +31,11 @@ export interface SlackAdapterOptions {
   hooks: AdapterHooks;
   /** HTTP mode: the service's express app; POST /slack/events is mounted on it. */
   app?: Express;
-  /** Web API retries (429 Retry-After is always honoured). Default: 5 retries, 1 s → 30 s backoff. */
+  /**
+   * Web API retries (429 Retry-After is always honoured). Default: 5 retries, 1 s → 30 s backoff.
+   * Replies are the exception: chat.postMessage only waits out 429s (`retries` of them), since a
+   * blind retry after a 5xx or a lost answer could post twice (see delivery.ts).
+   */
   retryConfig?: webApi.RetryOptions;
   /** How long an event or command may run before Slack gets its ack anyway [2500]. */
   ackBudgetMs?: number;
@@ -55,11 +60,6 @@ export const DEFAULT_RETRY_CONFIG: webApi.RetryOptions = {
   randomize: true,
 };
 
-/** Notices (help, hints) come from the service itself, not an agent: they post as the bot. */
-const SERVICE_AGENT_ID = 'agent-bridge';
-/** Parts of split replies already posted, per delivery: a retried delivery continues, never reposts. */
-const MAX_TRACKED_DELIVERIES = 500;
-
 export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const { config, hooks } = options;
   const { botToken, signingSecret, appToken } = config;
@@ -68,14 +68,19 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const logger = hooks.logger.child({ platform: 'slack' });
   const bolt = boltLogger(hooks.logger);
   const ackBudgetMs = options.ackBudgetMs ?? DEFAULT_ACK_BUDGET_MS;
+  const retryConfig = options.retryConfig ?? DEFAULT_RETRY_CONFIG;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  // Every WebClient here (and Bolt's own) goes through one lean fetch and its keep-alive pool.
+  const http = createSlackFetch();
   const clientOptions: webApi.WebClientOptions = {
     slackApiUrl: config.apiUrl,
     logger: bolt,
-    retryConfig: options.retryConfig ?? DEFAULT_RETRY_CONFIG,
-    timeout: options.requestTimeoutMs ?? 30_000,
+    retryConfig,
+    timeout: requestTimeoutMs,
+    fetch: http.fetch,
   };
   const web = new webApi.WebClient(botToken, clientOptions);
-  // For what is worthless when late (signals, lookups, opening a form): one try, no waiting out a 429.
+  // For what is worthless when late (signals, user names, opening a form): one try, no waiting out a 429.
   const quick = new webApi.WebClient(botToken, {
     ...clientOptions,
     retryConfig: { retries: 0 },
@@ -86,10 +91,32 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const directory = createUserDirectory(quick, logger);
 
   let bot: BotIdentity | undefined;
+  const delivery = createSlackDelivery({
+    // Replies: never a blind retry (it could post twice); 429s are waited out in delivery.ts.
+    post: new webApi.WebClient(botToken, {
+      ...clientOptions,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+    }),
+    lookup: new webApi.WebClient(botToken, {
+      ...clientOptions,
+      retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1000 },
+      rejectRateLimitedCalls: true,
+      timeout: Math.min(10_000, requestTimeoutMs),
+    }),
+    logger,
+    botId: () => bot?.botId,
+    rateLimitRetries: retryConfig.retries ?? 5,
+  });
   let receiver: ReturnType<typeof createHttpReceiver> | DeferredAckSocketReceiver;
   if (mode === 'socket') {
     if (!appToken) throw new Error('slack Socket Mode needs SLACK_APP_TOKEN');
-    receiver = new DeferredAckSocketReceiver({ appToken, slackApiUrl: config.apiUrl, logger: bolt });
+    receiver = new DeferredAckSocketReceiver({
+      appToken,
+      slackApiUrl: config.apiUrl,
+      logger: bolt,
+      fetch: http.fetch,
+    });
   } else {
     if (!signingSecret) throw new Error('slack over HTTP needs SLACK_SIGNING_SECRET');
     receiver = createHttpReceiver({ signingSecret, logger: bolt, ...(options.app && { app: options.app }) });
@@ -108,8 +135,6 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   });
   registerEvents(app, { hooks, identity: () => bot, directory, logger });
   registerCommands(app, { hooks, directory, formClient: quick, ackBudgetMs, logger });
-
-  const progress = new Map<string, string[]>();
 
   return {
     platform: 'slack',
@@ -134,37 +159,12 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       if (mode === 'socket')
         await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'slack socket stop failed'));
       bot = undefined;
+      await http.close();
     },
 
     identity: () => bot,
 
-    async deliver(reply: OutboundReply, onPosted?: OnPartPosted): Promise<string[]> {
-      const parts = formatForSlack(reply.text);
-      if (parts.length === 0) parts.push('…');
-      const posted = [...(reply.postedParts ?? progress.get(reply.idempotencyKey) ?? [])];
-      const asAgent =
-        reply.agent.id === SERVICE_AGENT_ID
-          ? {}
-          : { username: reply.agent.name, ...(reply.agent.avatarUrl && { icon_url: reply.agent.avatarUrl }) };
-      for (const [index, part] of parts.entries()) {
-        if (index < posted.length) continue;
-        const result = await web.chat.postMessage({
-          channel: reply.channelId,
-          text: part,
-          ...(reply.threadId && { thread_ts: reply.threadId }),
-          ...asAgent,
-        });
-        if (!result.ts) throw new Error('slack chat.postMessage returned no ts');
-        posted.push(result.ts);
-        progress.delete(reply.idempotencyKey);
-        progress.set(reply.idempotencyKey, posted);
-        if (progress.size > MAX_TRACKED_DELIVERIES) progress.delete(progress.keys().next().value ?? '');
-        await onPosted?.({ index, platformMessageId: result.ts, last: index === parts.length - 1 });
-      }
-      progress.delete(reply.idempotencyKey);
-      if (posted.length === 0) throw new Error('slack delivery posted nothing');
-      return posted;
-    },
+    deliver: (reply: OutboundReply, onPosted?: OnPartPosted) => delivery.deliver(reply, onPosted),
 
     startTyping: (target: TypingTarget) => typing.start(target),
     stopTyping: (target: TypingTarget) => typing.stop(target),

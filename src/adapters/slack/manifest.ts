@@ -12,6 +12,11 @@ export interface SlackManifestOptions {
   name?: string;
 }
 
+/**
+ * The *:history scopes also let a retried delivery look for a reply part posted before a crash
+ * (conversations.history / .replies with include_all_metadata): DMs, public and private channels,
+ * group DMs. Message metadata needs no scope of its own beyond chat:write.
+ */
 export const BOT_SCOPES = [
   'app_mentions:read',
   'assistant:write',
@@ -23,6 +28,7 @@ export const BOT_SCOPES = [
   'im:history',
   'im:read',
   'im:write',
+  'mpim:history',
   'reactions:write',
   'users:read',
 ] as const;

@@ -14,6 +14,7 @@ import {
   type Receiver,
   type ReceiverEvent,
   SocketModeReceiver,
+  type webApi,
 } from '@slack/bolt';
 import type { Express } from 'express';
 import type { Logger } from '../../logger.ts';
@@ -76,11 +77,18 @@ export class DeferredAckSocketReceiver implements Receiver {
   private readonly inner: SocketModeReceiver;
   private app: App | undefined;
 
-  constructor(options: { appToken: string; slackApiUrl: string; logger: BoltLogger }) {
+  constructor(options: {
+    appToken: string;
+    slackApiUrl: string;
+    logger: BoltLogger;
+    fetch?: webApi.FetchFunction;
+  }) {
     this.inner = new SocketModeReceiver({
       appToken: options.appToken,
       logger: options.logger,
-      installerOptions: { clientOptions: { slackApiUrl: options.slackApiUrl } },
+      installerOptions: {
+        clientOptions: { slackApiUrl: options.slackApiUrl, ...(options.fetch && { fetch: options.fetch }) },
+      },
     });
     this.inner.client.removeAllListeners('slack_event');
     this.inner.client.on('slack_event', (envelope: SocketEnvelope) => {

@@ -46,6 +46,7 @@ describe('slackManifest', () => {
         'im:history',
         'im:read',
         'im:write',
+        'mpim:history',
         'reactions:write',
         'users:read',
       ].sort(),

@@ -58,7 +58,7 @@ describe('slack replies', () => {
     expect(order).toEqual(['reactions.add', 'chat.postMessage', 'reactions.remove']);
   });
 
-  it('splits a long reply into parts in the same place and records the first', async () => {
+  it('splits a long reply into tagged parts in the same place and records the first', async () => {
     const paragraph = (n: number) => `Paragraph ${n}: ${'lorem ipsum dolor sit amet '.repeat(40).trim()}`;
     h.gemini.enqueue({ text: Array.from({ length: 8 }, (_, i) => paragraph(i + 1)).join('\n\n') });
     await h.sendEvent(directMessage({ user: 'UANA', text: 'tell me a lot', channel: 'D0LONG' }));
@@ -69,10 +69,18 @@ describe('slack replies', () => {
     );
     const parts = posts();
     expect(parts.length).toBeGreaterThanOrEqual(3);
-    for (const part of parts) {
+    const key = (parts[0]?.params.metadata as { event_payload?: { key?: unknown } })?.event_payload?.key;
+    expect(key).toMatch(/^reply-/);
+    for (const [index, part] of parts.entries()) {
       expect(String(part.params.text).length).toBeLessThanOrEqual(3000);
       expect(part.params).toMatchObject({ channel: 'D0LONG', username: 'Aria' });
+      // Each part says which reply and part it is, so a retried delivery can find it.
+      expect(part.params.metadata).toEqual({
+        event_type: 'agent_bridge_reply',
+        event_payload: { key, part: index },
+      });
     }
+    expect(h.slack.messages('D0LONG').map((m) => m.ts)).toEqual(parts.map((p) => p.answer?.body.ts));
     expect(String(parts[0]?.params.text)).toMatch(/^Paragraph 1:/);
     expect(String(parts.at(-1)?.params.text)).toMatch(/Paragraph 8:/);
     const reply = await h.db.message.findFirst({
