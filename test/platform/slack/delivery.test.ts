@@ -42,6 +42,7 @@ describe('slack delivery', () => {
         logger: pino({ level: 'debug' }, sink),
         onInbound: unused,
         onChange: unused,
+        onUserName: unused,
         onCommand: unused,
         parseCommand: () => {
           throw new Error('not used here');
