@@ -21,7 +21,12 @@ import type {
   TypingTarget,
 } from '../../core/types.ts';
 import type { AdapterHooks } from '../hooks.ts';
-import { createDiscordClient, DiscordConnectionError, explainConnectionFailure } from './connection.ts';
+import {
+  createDiscordClient,
+  createWebhookRest,
+  DiscordConnectionError,
+  explainConnectionFailure,
+} from './connection.ts';
 import { deliverReply } from './delivery.ts';
 import { DmGuilds } from './dm-guilds.ts';
 import { type InboundContext, toChange, toInbound } from './inbound.ts';
@@ -72,6 +77,7 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
   const { config, hooks } = opts;
   const logger = hooks.logger.child({ platform: 'discord' });
   const client = createDiscordClient(config.apiUrl);
+  const webhookRest = createWebhookRest(config.apiUrl);
   const own = new OwnPosts();
   const webhooks = new WebhookDirectory({ rest: client.rest, botUserId: () => client.user?.id, logger });
   const dmGuilds = new DmGuilds({ client, logger });
@@ -195,6 +201,8 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
 
     async stop() {
       await client.destroy();
+      webhookRest.clearHashSweeper();
+      webhookRest.clearHandlerSweeper();
       await queue.idle();
     },
 
@@ -204,7 +212,12 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
     },
 
     deliver(reply: OutboundReply, onPosted?: OnPartPosted): Promise<string[]> {
-      return deliverReply({ rest: client.rest, webhooks, own, logger }, reply, onPosted);
+      const botUserId = () => client.user?.id;
+      return deliverReply(
+        { rest: client.rest, webhookRest, webhooks, own, logger, botUserId },
+        reply,
+        onPosted,
+      );
     },
 
     async startTyping(target: TypingTarget): Promise<void> {
