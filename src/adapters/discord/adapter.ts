@@ -30,6 +30,7 @@ import {
 import { deliverReply } from './delivery.ts';
 import { DmGuilds } from './dm-guilds.ts';
 import { type InboundContext, toChange, toInbound } from './inbound.ts';
+import { type IngestOptions, IngestQueue } from './ingest.ts';
 import { handleInteraction } from './interactions.ts';
 import { OwnPosts } from './own-posts.ts';
 import { registerCommands } from './slash-command.ts';
@@ -46,6 +47,8 @@ export interface DiscordAdapterOptions {
   deferAfterMs?: number;
   /** Register `/agent` at start (per guild when config.guildId is set, else globally) [true]. */
   registerCommands?: boolean;
+  /** How a message the service could not take is tried again (see IngestQueue). */
+  ingest?: IngestOptions;
 }
 
 export interface DiscordAdapter extends PlatformAdapter {
@@ -56,21 +59,13 @@ export interface DiscordAdapter extends PlatformAdapter {
   readonly client: Client;
 }
 
-/** Runs tasks one after another per key: a channel's messages are stored in the order they came. */
-class PerKeyQueue {
-  private readonly tails = new Map<string, Promise<void>>();
-
-  run(key: string, task: () => Promise<void>): void {
-    const next = (this.tails.get(key) ?? Promise.resolve()).then(task);
-    this.tails.set(key, next);
-    void next.finally(() => {
-      if (this.tails.get(key) === next) this.tails.delete(key);
-    });
-  }
-
-  async idle(): Promise<void> {
-    await Promise.allSettled([...this.tails.values()]);
-  }
+/** A message, an edit or a deletion, handed on in its channel's order. */
+interface InboundItem {
+  /** The Discord channel (or thread) it happened in. */
+  key: string;
+  id: string;
+  kind: 'message' | 'edit' | 'delete';
+  run(): Promise<void>;
 }
 
 export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapter {
@@ -82,7 +77,6 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
   const webhooks = new WebhookDirectory({ rest: client.rest, botUserId: () => client.user?.id, logger });
   const dmGuilds = new DmGuilds({ client, logger });
   const sharedGuilds = (userId: string) => dmGuilds.of(userId);
-  const queue = new PerKeyQueue();
   const deferAfterMs = opts.deferAfterMs ?? 1_500;
   let reported: string | undefined;
 
@@ -104,29 +98,32 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
     logger.error({ reason }, line);
   };
 
-  async function onMessage(message: Message): Promise<void> {
-    try {
-      const inbound = await toInbound(message, inboundContext);
-      if (inbound) await hooks.onInbound(inbound);
-    } catch (error) {
-      logger.error(
-        { err: error, messageId: message.id, channelId: message.channelId },
-        'discord message lost',
-      );
-    }
-  }
-
-  async function onChange(
+  // Messages, edits and deletions: translated and handed on in each channel's order (an edit never
+  // overtakes its message); what the service cannot take is tried again.
+  const inbound = new IngestQueue<InboundItem>({ ...opts.ingest, logger, handle: (item) => item.run() });
+  const receive = (message: Message) =>
+    inbound.push({
+      key: message.channelId,
+      id: message.id,
+      kind: 'message',
+      async run() {
+        const translated = await toInbound(message, inboundContext);
+        if (translated) await hooks.onInbound(translated);
+      },
+    });
+  const onChange = (
     kind: 'edit' | 'delete',
     data: GatewayMessageUpdateDispatchData | GatewayMessageDeleteDispatchData,
-  ): Promise<void> {
-    try {
-      const change = await toChange(kind, data, client);
-      if (change) await hooks.onChange(change);
-    } catch (error) {
-      logger.warn({ err: error, messageId: data.id, kind }, 'discord message change not applied');
-    }
-  }
+  ) =>
+    inbound.push({
+      key: data.channel_id,
+      id: data.id,
+      kind,
+      async run() {
+        const change = await toChange(kind, data, client);
+        if (change) await hooks.onChange(change);
+      },
+    });
 
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
   client.on(Events.Warn, (warning) => logger.warn({ warning }, 'discord client warning'));
@@ -141,16 +138,16 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
     else logger.warn({ code: event.code, shardId }, 'discord gateway disconnected for good');
   });
   client.on(Events.ShardReconnecting, (shardId) => logger.info({ shardId }, 'discord gateway reconnecting'));
-  client.on(Events.MessageCreate, (message) => queue.run(message.channelId, () => onMessage(message)));
+  client.on(Events.MessageCreate, receive);
   // Raw dispatches: discord.js only reports edits and deletions of messages still in its cache.
   client.ws.on(GatewayDispatchEvents.MessageUpdate, (data: GatewayMessageUpdateDispatchData) =>
-    queue.run(data.channel_id, () => onChange('edit', data)),
+    onChange('edit', data),
   );
   client.ws.on(GatewayDispatchEvents.MessageDelete, (data: GatewayMessageDeleteDispatchData) =>
-    queue.run(data.channel_id, () => onChange('delete', data)),
+    onChange('delete', data),
   );
   client.ws.on(GatewayDispatchEvents.MessageDeleteBulk, (data: GatewayMessageDeleteBulkDispatchData) => {
-    for (const id of data.ids) queue.run(data.channel_id, () => onChange('delete', { ...data, id }));
+    for (const id of data.ids) onChange('delete', { ...data, id });
   });
   client.on(Events.InteractionCreate, (interaction) => {
     handleInteraction(interaction, { hooks, deferAfterMs, sharedGuilds }).catch((error: unknown) =>
@@ -203,7 +200,7 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
       await client.destroy();
       webhookRest.clearHashSweeper();
       webhookRest.clearHandlerSweeper();
-      await queue.idle();
+      await inbound.stop();
     },
 
     identity(): BotIdentity | undefined {

@@ -41,6 +41,11 @@ export interface DiscordHarness {
   commands: Array<{ context: CommandContext; command: AgentCommand }>;
   /** Log lines at warn and above (JSON). */
   logs: string[];
+  /**
+   * The next `count` messages handed to onInbound (those `match` accepts) fail before reaching it,
+   * as when the store or Redis is down.
+   */
+  failInbound(count: number, match?: (message: InboundMessage) => boolean): void;
   createAgent(
     name: string,
     options?: { workspace?: string; join?: string[]; avatarUrl?: string },
@@ -83,8 +88,14 @@ export async function startDiscordHarness(db: Db, options: HarnessOptions = {}):
     return (await listAgents(db, ws.id)).map((a) => ({ id: a.id, name: a.name, role: a.role }));
   };
   let pipeline: Pipeline | undefined;
+  const failures: Array<(message: InboundMessage) => boolean> = [];
   const hooks: AdapterHooks = {
     async onInbound(message) {
+      const failure = failures.findIndex((match) => match(message));
+      if (failure >= 0) {
+        failures.splice(failure, 1);
+        throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+      }
       if (!pipeline) throw new Error('pipeline not built yet');
       const outcome = await pipeline.orchestrator.handleInbound(message);
       outcomes.push({ message, outcome });
@@ -120,6 +131,9 @@ export async function startDiscordHarness(db: Db, options: HarnessOptions = {}):
     outcomes,
     commands,
     logs,
+    failInbound(count, match = () => true) {
+      for (let i = 0; i < count; i++) failures.push(match);
+    },
     async createAgent(name, opts = {}) {
       const workspace = await ensureWorkspace(db, 'discord', opts.workspace ?? discord.guild.id);
       const agent = await createAgent(
