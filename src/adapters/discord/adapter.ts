@@ -21,6 +21,7 @@ import type {
   TypingTarget,
 } from '../../core/types.ts';
 import type { AdapterHooks } from '../hooks.ts';
+import { CatchUp, type CatchUpOptions } from './catch-up.ts';
 import {
   createDiscordClient,
   createWebhookRest,
@@ -49,6 +50,8 @@ export interface DiscordAdapterOptions {
   registerCommands?: boolean;
   /** How a message the service could not take is tried again (see IngestQueue). */
   ingest?: IngestOptions;
+  /** What is read after a READY or RESUMED (see CatchUp). */
+  catchUp?: CatchUpOptions;
 }
 
 export interface DiscordAdapter extends PlatformAdapter {
@@ -58,6 +61,9 @@ export interface DiscordAdapter extends PlatformAdapter {
   /** The underlying discord.js client (status, tests). */
   readonly client: Client;
 }
+
+/** After messages were given up, the store working again reads them back, at most this often. */
+const RECOVERY_READ_EVERY_MS = 30_000;
 
 /** A message, an edit or a deletion, handed on in its channel's order. */
 interface InboundItem {
@@ -99,8 +105,22 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
   };
 
   // Messages, edits and deletions: translated and handed on in each channel's order (an edit never
-  // overtakes its message); what the service cannot take is tried again.
-  const inbound = new IngestQueue<InboundItem>({ ...opts.ingest, logger, handle: (item) => item.run() });
+  // overtakes its message); what the service cannot take is tried again, and a message given up is
+  // read again by the next catch-up.
+  let recoveryReadAt = 0;
+  const inbound = new IngestQueue<InboundItem>({
+    ...opts.ingest,
+    logger,
+    handle: (item) => item.run(),
+    onGivenUp(item) {
+      if (item.kind === 'message') catchUp.hole(item.key, item.id);
+    },
+    onHandled() {
+      if (!catchUp.hasHoles || Date.now() - recoveryReadAt < RECOVERY_READ_EVERY_MS) return;
+      recoveryReadAt = Date.now();
+      catchUp.trigger('the service takes messages again', false);
+    },
+  });
   const receive = (message: Message) =>
     inbound.push({
       key: message.channelId,
@@ -111,6 +131,17 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
         if (translated) await hooks.onInbound(translated);
       },
     });
+  const catchUp = new CatchUp(
+    {
+      client,
+      logger,
+      ...(hooks.catchUpPoints && {
+        points: (window) => hooks.catchUpPoints?.('discord', window) ?? Promise.resolve([]),
+      }),
+      ingest: receive,
+    },
+    opts.catchUp,
+  );
   const onChange = (
     kind: 'edit' | 'delete',
     data: GatewayMessageUpdateDispatchData | GatewayMessageDeleteDispatchData,
@@ -138,6 +169,9 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
     else logger.warn({ code: event.code, shardId }, 'discord gateway disconnected for good');
   });
   client.on(Events.ShardReconnecting, (shardId) => logger.info({ shardId }, 'discord gateway reconnecting'));
+  // A new session (start, or Discord refused to resume) and a resumed one may both have missed messages.
+  client.on(Events.ShardReady, () => catchUp.trigger('ready'));
+  client.on(Events.ShardResume, (_shardId, replayed) => catchUp.trigger(`resumed (${replayed} replayed)`));
   client.on(Events.MessageCreate, receive);
   // Raw dispatches: discord.js only reports edits and deletions of messages still in its cache.
   client.ws.on(GatewayDispatchEvents.MessageUpdate, (data: GatewayMessageUpdateDispatchData) =>
@@ -197,6 +231,7 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
     },
 
     async stop() {
+      await catchUp.stop();
       await client.destroy();
       webhookRest.clearHashSweeper();
       webhookRest.clearHandlerSweeper();

@@ -1,8 +1,10 @@
 /**
- * Handing Discord messages to the service, one channel's messages in the order they came, each
- * tried again with backoff when the service cannot take it (database or Redis down, overloaded):
- * the gateway never delivers a message twice, so a message dropped here is gone. Bounded: a message is tried `attempts` times at most, and at most `maxPending`
- * messages wait at once; beyond either it is given up, logged, and reported to `onGivenUp`.
+ * Handing Discord messages (and their edits and deletions) to the service, each channel's in the
+ * order they came, each tried again with backoff when the service cannot take it (database or
+ * Redis down, overloaded): the gateway never delivers a message twice, so a message dropped here
+ * is gone until a catch-up reads it again. Bounded: an event is tried `attempts` times at most,
+ * and at most `maxPending` wait at once; beyond either it is given up, logged, and reported to
+ * `onGivenUp`.
  */
 import type { Logger } from '../../logger.ts';
 
@@ -120,7 +122,7 @@ export class IngestQueue<T extends IngestItem> {
         reason: this.stopping.signal.aborted ? 'shutting down' : `${this.attempts} attempts failed`,
       },
       item.kind === 'message'
-        ? 'discord message not stored: giving up'
+        ? 'discord message not stored: giving up (the next catch-up reads it again)'
         : 'discord message change not applied: giving up',
     );
   }
@@ -139,7 +141,7 @@ export class IngestQueue<T extends IngestItem> {
         waiting: this.waiting,
         givenUp: this.overflowed,
       },
-      'discord messages not stored: too many waiting for the service, giving up the newest',
+      'discord messages not stored: too many waiting for the service, giving up the newest (the next catch-up reads them again)',
     );
     this.overflowed = 0;
   }

@@ -19,6 +19,7 @@ import { createLogger } from '../../../src/logger.ts';
 import type { InboundOutcome } from '../../../src/orchestrator/orchestrator.ts';
 import { createPipeline, type Pipeline } from '../../../src/pipeline.ts';
 import { createAgent, joinChannel, listAgents } from '../../../src/store/agents.ts';
+import { catchUpPoints } from '../../../src/store/catch-up.ts';
 import type { Db } from '../../../src/store/database.ts';
 import { ensureWorkspace } from '../../../src/store/identities.ts';
 import { type FakeDiscord, startFakeDiscord } from '../../fakes/discord-server.ts';
@@ -109,6 +110,7 @@ export async function startDiscordHarness(db: Db, options: HarnessOptions = {}):
     },
     parseCommand: () => ({ ok: false, error: 'the text form is not used on Discord' }),
     listAgents: (_platform, workspace) => agentsOf('discord', workspace),
+    catchUpPoints: (platform, window) => catchUpPoints(db, platform, window),
     logger,
   };
   const adapter = createDiscordAdapter({ config: config.discord, hooks, ...options.adapter });

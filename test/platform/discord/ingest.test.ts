@@ -84,7 +84,7 @@ describe('discord ingest retries', () => {
 
     const [line] = givingUp(h.logs);
     expect(JSON.parse(line ?? '{}')).toMatchObject({
-      msg: 'discord message not stored: giving up',
+      msg: 'discord message not stored: giving up (the next catch-up reads it again)',
       messageId: lost.id,
       channelId: discord.general.id,
       reason: '3 attempts failed',
@@ -93,7 +93,7 @@ describe('discord ingest retries', () => {
     expect(h.outcomeOf(lost)).toBeUndefined();
   });
 
-  it('at most maxPending wait: a message beyond is given up at once, logged once for the burst', async () => {
+  it('at most maxPending wait: those beyond are given up at once (one log line), then read again once the service is back', async () => {
     const h = await harness({ attempts: 4, baseDelayMs: 100, maxPending: 2 });
     const { discord } = h;
     await h.createAgent('Nova', { join: [discord.general.id] });
@@ -107,9 +107,13 @@ describe('discord ingest retries', () => {
       discord.say({ author: discord.ben, content: 'three' }),
       discord.say({ author: discord.ben, content: 'four' }),
     ];
-    await waitFor('the waiting ones stored', () => waiting.every((m) => h?.outcomeOf(m)));
-
+    await waitFor('the overflow', () => h?.logs.some((l) => l.includes('too many waiting')));
     expect(beyond.map((m) => h?.outcomeOf(m))).toEqual([undefined, undefined]);
+
+    // The first message taken shows the service is back: the channel is read from the given-up ones.
+    await waitFor('all stored', () => [...waiting, ...beyond].every((m) => h?.outcomeOf(m)));
+    const order = h.outcomes.map((o) => o.message.platformMessageId);
+    expect(order.slice(0, 4)).toEqual([...waiting, ...beyond].map((m) => m.id));
     const overflow = h.logs.filter((l) => l.includes('too many waiting'));
     expect(overflow).toHaveLength(1);
     expect(JSON.parse(overflow[0] ?? '{}')).toMatchObject({ messageId: beyond[0]?.id, waiting: 2 });
