@@ -108,6 +108,12 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
   // overtakes its message); what the service cannot take is tried again, and a message given up is
   // read again by the next catch-up.
   let recoveryReadAt = 0;
+  let recoveryTimer: NodeJS.Timeout | undefined;
+  const readGivenUp = () => {
+    recoveryTimer = undefined;
+    recoveryReadAt = Date.now();
+    catchUp.trigger('the service takes messages again', false);
+  };
   const inbound = new IngestQueue<InboundItem>({
     ...opts.ingest,
     logger,
@@ -116,21 +122,22 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
       if (item.kind === 'message') catchUp.hole(item.key, item.id);
     },
     onHandled() {
-      if (!catchUp.hasHoles || Date.now() - recoveryReadAt < RECOVERY_READ_EVERY_MS) return;
-      recoveryReadAt = Date.now();
-      catchUp.trigger('the service takes messages again', false);
+      if (!catchUp.hasHoles || recoveryTimer) return;
+      const wait = recoveryReadAt + RECOVERY_READ_EVERY_MS - Date.now();
+      if (wait <= 0) readGivenUp();
+      else recoveryTimer = setTimeout(readGivenUp, wait).unref();
     },
   });
-  const receive = (message: Message) =>
-    inbound.push({
-      key: message.channelId,
-      id: message.id,
-      kind: 'message',
-      async run() {
-        const translated = await toInbound(message, inboundContext);
-        if (translated) await hooks.onInbound(translated);
-      },
-    });
+  const messageItem = (message: Message): InboundItem => ({
+    key: message.channelId,
+    id: message.id,
+    kind: 'message',
+    async run() {
+      const translated = await toInbound(message, inboundContext);
+      if (translated) await hooks.onInbound(translated);
+    },
+  });
+  const receive = (message: Message) => inbound.push(messageItem(message));
   const catchUp = new CatchUp(
     {
       client,
@@ -138,7 +145,7 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
       ...(hooks.catchUpPoints && {
         points: (window) => hooks.catchUpPoints?.('discord', window) ?? Promise.resolve([]),
       }),
-      ingest: receive,
+      ingest: (message) => inbound.pushWhenRoom(messageItem(message)),
     },
     opts.catchUp,
   );
@@ -231,11 +238,14 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
     },
 
     async stop() {
-      await catchUp.stop();
+      clearTimeout(recoveryTimer);
+      // The catch-up may be waiting for room in the queue: stopping the queue lets it end.
+      const catchingUp = catchUp.stop();
       await client.destroy();
       webhookRest.clearHashSweeper();
       webhookRest.clearHandlerSweeper();
       await inbound.stop();
+      await catchingUp;
     },
 
     identity(): BotIdentity | undefined {

@@ -30,8 +30,8 @@ export interface CatchUpDeps {
   logger: Logger;
   /** The stored side (AdapterHooks.catchUpPoints); without it only given-up messages are read again. */
   points?: (window: CatchUpWindow) => Promise<CatchUpPoint[]>;
-  /** Hands a message to the inbound path (queued in its channel's order, retried). */
-  ingest(message: Message): void;
+  /** Hands a message to the inbound path (queued in its channel's order, retried); waits for room. */
+  ingest(message: Message): Promise<void>;
 }
 
 const PAGE = 100;
@@ -177,7 +177,10 @@ export class CatchUp {
         client.channels.cache.get(target.channelId) ?? (await client.channels.fetch(target.channelId));
       if (!channel?.isTextBased()) return 0;
       const messages = await this.missed(channel.messages, target);
-      for (const message of messages) this.deps.ingest(message);
+      for (const message of messages) {
+        if (this.stopped) break;
+        await this.deps.ingest(message);
+      }
       return messages.length;
     } catch (error) {
       // The bot left, lost access, or the channel is gone: nothing to read there. Anything else

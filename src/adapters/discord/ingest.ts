@@ -46,6 +46,7 @@ export class IngestQueue<T extends IngestItem> {
   private readonly maxDelayMs: number;
   private readonly maxPending: number;
   private readonly stopping = new AbortController();
+  private readonly roomWaiters: Array<() => void> = [];
   private waiting = 0;
   private overflowed = 0;
   private overflowLoggedAt = 0;
@@ -74,12 +75,22 @@ export class IngestQueue<T extends IngestItem> {
     void next.finally(() => {
       this.waiting -= 1;
       if (this.tails.get(item.key) === next) this.tails.delete(item.key);
+      this.roomWaiters.shift()?.();
     });
+  }
+
+  /** Like push, but waits for room instead of giving the item up: for a reader that can wait (a catch-up). */
+  async pushWhenRoom(item: T): Promise<void> {
+    while (this.waiting >= this.maxPending && !this.stopping.signal.aborted) {
+      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    }
+    this.push(item);
   }
 
   /** Takes no more messages; those waiting get one more try each, then are given up (logged). */
   async stop(): Promise<void> {
     this.stopping.abort();
+    for (const wake of this.roomWaiters.splice(0)) wake();
     await this.idle();
   }
 
