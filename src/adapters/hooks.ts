@@ -6,6 +6,9 @@ import type { AgentCommand, CommandContext, CommandReply, ParsedCommand } from '
 import type { InboundMessage, Platform } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
 import type { InboundOutcome, MessageChange } from '../orchestrator/orchestrator.ts';
+import type { CatchUpPoint, CatchUpWindow } from '../store/catch-up.ts';
+
+export type { CatchUpPoint, CatchUpWindow };
 
 export interface AdapterHooks {
   /**
@@ -27,5 +30,11 @@ export interface AdapterHooks {
     platform: Platform,
     workspaceExternalId: string,
   ): Promise<Array<{ id: string; name: string; role: string }>>;
+  /**
+   * Where the stored history of each channel worth watching ends (joined channels, their recent
+   * threads, recent DMs): a gateway that was away reads what it missed from there. Optional: an
+   * adapter without it does not catch up.
+   */
+  catchUpPoints?(platform: Platform, window: CatchUpWindow): Promise<CatchUpPoint[]>;
   logger: Logger;
 }

@@ -11,6 +11,7 @@ import type { Platform, PlatformAdapter } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
 import type { Pipeline } from '../pipeline.ts';
 import { listAgents } from '../store/agents.ts';
+import { catchUpPoints } from '../store/catch-up.ts';
 import type { Db } from '../store/database.ts';
 import { createDiscordAdapter } from './discord/index.ts';
 import type { AdapterHooks } from './hooks.ts';
@@ -37,6 +38,7 @@ export function adapterHooks(config: Config, db: Db, logger: Logger, pipeline: (
       const agents = await listAgents(db, workspace.id);
       return agents.map((a) => ({ id: a.id, name: a.name, role: a.role }));
     },
+    catchUpPoints: (platform, window) => catchUpPoints(db, platform, window),
   };
 }
 

@@ -3,7 +3,11 @@
  * GUILD_CREATE per guild; heartbeats acknowledged. Like Discord, a session outlives its socket:
  * events dispatched while the client is away are kept, and a RESUME replays those after the
  * client's last sequence number, then RESUMED. It can refuse the next IDENTIFY with a close code
- * (4014 disallowed intents, 4004 bad token) and drop every connection (a network blip).
+ * (4014 disallowed intents, 4004 bad token) and drop every connection (a network blip), and it can
+ * lose what happened meanwhile like Discord sometimes does: sessions forgotten (the RESUME is
+ * refused with op 9, the client identifies anew and nothing is replayed), or events for an absent
+ * client dropped (the RESUME succeeds and replays nothing). While connections are held, clients
+ * that dial in get no HELLO: they stay away until released.
  */
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -48,6 +52,9 @@ export class FakeGateway {
   heartbeats = 0;
   /** When set, the next IDENTIFY is answered by closing with this code. */
   refuseNextIdentify: number | undefined;
+  /** Events for a session whose client is away are dropped, not kept for its RESUME. */
+  dropEventsWhileAway = false;
+  private held: WebSocket[] | undefined;
   private server: WebSocketServer | undefined;
   private readonly sessions = new Map<string, Session>();
   private readonly sockets = new Set<WebSocket>();
@@ -75,9 +82,26 @@ export class FakeGateway {
     return [...this.sessions.values()].filter((s) => s.socket).length;
   }
 
-  /** Cuts every connection without a close frame; clients reconnect and resume. */
-  dropConnections(): void {
+  /**
+   * Cuts every connection without a close frame; clients reconnect and resume. `forgetSessions`:
+   * their RESUME is refused (op 9), so they identify anew and what happened meanwhile is lost.
+   */
+  dropConnections(options: { forgetSessions?: boolean } = {}): void {
+    if (options.forgetSessions) this.sessions.clear();
+    for (const session of this.sessions.values()) session.socket = undefined;
     for (const socket of this.sockets) socket.terminate();
+  }
+
+  /** Clients that connect from now on wait for their HELLO (the gateway is unreachable)… */
+  holdConnections(): void {
+    this.held ??= [];
+  }
+
+  /** …until now. */
+  releaseConnections(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const socket of held) if (socket.readyState === socket.OPEN) this.hello(socket);
   }
 
   async close(): Promise<void> {
@@ -96,6 +120,11 @@ export class FakeGateway {
     socket.on('message', (raw) => {
       session = this.receive(socket, session, raw.toString());
     });
+    if (this.held) this.held.push(socket);
+    else this.hello(socket);
+  }
+
+  private hello(socket: WebSocket): void {
     const hello = { heartbeat_interval: this.setup.heartbeatIntervalMs ?? 1_000 };
     socket.send(JSON.stringify({ op: Op.Hello, d: hello, s: null, t: null }));
   }
@@ -140,6 +169,7 @@ export class FakeGateway {
   }
 
   private send(session: Session, type: string, data: Json): void {
+    if (!session.socket && this.dropEventsWhileAway) return;
     session.seq += 1;
     const frame = JSON.stringify({ op: Op.Dispatch, t: type, s: session.seq, d: data });
     session.history.push({ seq: session.seq, frame });

@@ -1,13 +1,21 @@
 /**
  * A local Discord REST API (`/api/v10/...`) with the state the adapter touches: messages (echoed
- * to the gateway as MESSAGE_CREATE, like Discord; `enforce_nonce` honoured), typing, channel
- * webhooks (create, list, execute with `?wait=true&thread_id=`), guild members (one at a time, as
- * a bot without the Server Members intent asks), commands, interaction callbacks and `@original`
- * edits. Any request can be answered once by a scripted failure (429 + retry_after,
- * 403 Missing Permissions…); every request is logged for the tests.
+ * to the gateway as MESSAGE_CREATE, like Discord; `enforce_nonce` honoured within a window; listed
+ * newest first with `after`/`before`/`limit`), typing, channel webhooks (create, list, execute with
+ * `?wait=true&thread_id=`), guild members (one at a time, as a bot without the Server Members
+ * intent asks), commands, interaction callbacks and `@original` edits.
+ *
+ * It fails like Discord: every answer carries `X-RateLimit-*` headers of its route's bucket, and a
+ * client that ignores them gets a 429; any request can be answered once by a scripted failure (a
+ * 429 with `Retry-After` and `{message, retry_after, global}`, a 5xx, 403 Missing Permissions…),
+ * either instead of the work or after it (the message is stored, the client hears an error), or
+ * the work is done and the answer lost (the socket is destroyed). Every request is logged.
  */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  ChannelKind,
+  channelPayload,
   type FakeChannel,
   type FakeGuild,
   type FakeUser,
@@ -17,7 +25,7 @@ import {
   snowflake,
   userPayload,
 } from './discord-payloads.ts';
-import { parseJsonOrUndefined, RequestLog, readRawBody, sendJson } from './fake-http.ts';
+import { hangUp, parseJsonOrUndefined, RequestLog, readRawBody, sendJson } from './fake-http.ts';
 
 export interface DiscordRequest {
   method: string;
@@ -34,6 +42,8 @@ export interface FailStep {
   headers?: Record<string, string>;
   /** Do the work first, then answer with the failure (a response lost on the way back). */
   afterHandling?: boolean;
+  /** No answer at all: the socket is destroyed (after the work when `afterHandling`). */
+  hangUp?: boolean;
 }
 
 export interface FakeWebhook {
@@ -56,17 +66,56 @@ export interface RestWorld {
   echo(message: Json): void;
 }
 
+/** Discord answers a repeated enforced nonce with the first message for "a few minutes". */
 const NONCE_WINDOW_MS = 5 * 60_000;
 export const MISSING_PERMISSIONS: FailStep = {
   status: 403,
   body: { message: 'Missing Permissions', code: 50013 },
 };
-export function rateLimited(retryAfterSeconds = 0.05): FailStep {
+
+/**
+ * A 429 as Discord sends it. `Retry-After` is in seconds (Discord rounds it up to whole seconds;
+ * fractions keep the tests fast and discord.js reads both). `global`: the bot's global limit
+ * (`X-RateLimit-Global`), else the route's bucket (`scope` user, or shared for a resource's limit).
+ */
+export function rateLimited(
+  retryAfterSeconds = 0.05,
+  options: { global?: boolean; scope?: 'user' | 'shared' | 'global' } = {},
+): FailStep {
+  const global = options.global ?? false;
+  const scope = options.scope ?? (global ? 'global' : 'user');
   return {
     status: 429,
-    body: { message: 'You are being rate limited.', retry_after: retryAfterSeconds, global: false },
-    headers: { 'retry-after': String(retryAfterSeconds), 'x-ratelimit-scope': 'user' },
+    body: { message: 'You are being rate limited.', retry_after: retryAfterSeconds, global },
+    headers: {
+      'retry-after': String(retryAfterSeconds),
+      'x-ratelimit-scope': scope,
+      ...(global && { 'x-ratelimit-global': 'true' }),
+    },
   };
+}
+
+/** A 5xx (Cloudflare or Discord having a bad moment); `afterHandling`: the work was done anyway. */
+export function serverError(status = 502, afterHandling = false): FailStep {
+  return { status, body: { message: `${status}: Server Error`, code: 0 }, afterHandling };
+}
+
+/** The request is carried out (a message stored and echoed) but its answer never arrives. */
+export function lostResponse(): FailStep {
+  return { status: 0, body: {}, afterHandling: true, hangUp: true };
+}
+
+export interface RateLimitOptions {
+  /** Requests per bucket and window [50]. */
+  limit: number;
+  /** Window length [1000 ms]. */
+  windowMs: number;
+}
+
+interface Bucket {
+  hash: string;
+  remaining: number;
+  resetAt: number;
 }
 
 export class FakeDiscordRest {
@@ -78,8 +127,15 @@ export class FakeDiscordRest {
   readonly originalEdits: Array<{ token: string; body: Json }> = [];
   /** Channels where the bot lacks Manage Webhooks. */
   readonly webhooksDenied = new Set<string>();
+  /** How long a repeated enforced nonce returns the first message (set 0: the window has passed). */
+  nonceWindowMs = NONCE_WINDOW_MS;
+  /** The per-route limits every answer reports in its X-RateLimit-* headers, and enforces. */
+  readonly rateLimit: RateLimitOptions = { limit: 50, windowMs: 1_000 };
+  /** 429s the fake sent on its own because a client ignored the headers. */
+  unscripted429s = 0;
   private readonly failures: Array<{ match: (r: DiscordRequest) => boolean; step: FailStep }> = [];
   private readonly nonces = new Map<string, { message: Json; at: number }>();
+  private readonly buckets = new Map<string, Bucket>();
 
   constructor(private readonly world: RestWorld) {}
 
@@ -99,6 +155,13 @@ export class FakeDiscordRest {
     };
     this.webhooks.set(webhook.id, webhook);
     return webhook;
+  }
+
+  /** What a channel (or thread) shows, oldest first. */
+  channelMessages(channelId: string): Json[] {
+    return [...this.messages.values()]
+      .filter((m) => m.channel_id === channelId)
+      .sort((a, b) => compareIds(String(a.id), String(b.id)));
   }
 
   /** Message posts (bot and webhook), in order. */
@@ -121,21 +184,80 @@ export class FakeDiscordRest {
     this.requests.push(request);
     const failure = this.failures.findIndex((f) => f.match(request));
     const step = failure >= 0 ? this.failures.splice(failure, 1)[0]?.step : undefined;
-    if (step && !step.afterHandling) return sendJson(res, step.status, step.body, step.headers);
+    const bucket = this.bucketFor(request);
+    if (step && !step.afterHandling) return this.fail(res, step, bucket);
+    if (bucket.remaining <= 0 && !step) {
+      // A client that ignored X-RateLimit-Remaining: 0.
+      this.unscripted429s += 1;
+      const retryAfter = (bucket.resetAt - Date.now()) / 1000;
+      return this.fail(res, rateLimited(Number(retryAfter.toFixed(3))), bucket);
+    }
+    bucket.remaining -= 1;
     const needsBot =
       !request.path.startsWith('/interactions/') && !/^\/webhooks\/\d+\/[^/]+/.test(request.path);
     if (needsBot && request.authorization !== `Bot ${this.world.token}`) {
-      return sendJson(res, 401, { message: '401: Unauthorized', code: 0 });
+      return sendJson(res, 401, { message: '401: Unauthorized', code: 0 }, this.limitHeaders(bucket));
     }
     const answer = this.route(request);
-    if (step) return sendJson(res, step.status, step.body, step.headers);
-    if (answer === undefined) return sendJson(res, 404, { message: '404: Not Found', code: 0 });
+    if (step) return this.fail(res, step, bucket);
+    const headers = this.limitHeaders(bucket);
+    if (answer === undefined) return sendJson(res, 404, { message: '404: Not Found', code: 0 }, headers);
     if (answer === null) {
-      res.writeHead(204);
+      res.writeHead(204, headers);
       res.end();
       return;
     }
-    return sendJson(res, answer.status, answer.body);
+    return sendJson(res, answer.status, answer.body, headers);
+  }
+
+  private fail(res: ServerResponse, step: FailStep, bucket: Bucket): void {
+    if (step.hangUp) {
+      hangUp(res);
+      return;
+    }
+    // A 429 of the route's own bucket empties it until the retry (not a global or shared limit).
+    const scope = step.headers?.['x-ratelimit-scope'];
+    const limited = step.status === 429 && step.body.global !== true && scope !== 'shared';
+    if (limited) {
+      const retryAfter = Number(step.body.retry_after ?? 0) * 1000;
+      bucket.remaining = 0;
+      bucket.resetAt = Math.max(bucket.resetAt, Date.now() + retryAfter);
+    }
+    const headers = { ...this.limitHeaders(bucket, limited ? 0 : undefined), ...step.headers };
+    sendJson(res, step.status, step.body, headers);
+  }
+
+  /**
+   * Discord's buckets: one per route (method + path with ids replaced) and major parameter
+   * (channel, guild, webhook…); its hash is shared by every major parameter of the route.
+   */
+  private bucketFor(r: DiscordRequest): Bucket {
+    const parts = r.path.split('/').slice(1);
+    const route = parts.map((part, i) => (i % 2 === 1 && /^\d+$/.test(part) ? ':id' : part)).slice(0, 4);
+    const major = ['channels', 'guilds', 'webhooks'].includes(parts[0] ?? '') ? (parts[1] ?? '') : '';
+    const key = `${r.method} ${route.join('/')} ${major}`;
+    const now = Date.now();
+    let bucket = this.buckets.get(key);
+    if (!bucket || bucket.resetAt <= now) {
+      const hash = createHash('sha1')
+        .update(`${r.method} ${route.join('/')}`)
+        .digest('hex')
+        .slice(0, 16);
+      bucket = { hash, remaining: this.rateLimit.limit, resetAt: now + this.rateLimit.windowMs };
+      this.buckets.set(key, bucket);
+    }
+    return bucket;
+  }
+
+  private limitHeaders(bucket: Bucket, remaining = bucket.remaining): Record<string, string> {
+    const resetAfter = Math.max(0, bucket.resetAt - Date.now()) / 1000;
+    return {
+      'x-ratelimit-limit': String(this.rateLimit.limit),
+      'x-ratelimit-remaining': String(Math.max(0, remaining)),
+      'x-ratelimit-reset': (bucket.resetAt / 1000).toFixed(3),
+      'x-ratelimit-reset-after': resetAfter.toFixed(3),
+      'x-ratelimit-bucket': bucket.hash,
+    };
   }
 
   private route(r: DiscordRequest): { status: number; body: unknown } | null | undefined {
@@ -165,6 +287,8 @@ export class FakeDiscordRest {
         return null;
       case 'POST channels/:id/messages':
         return this.createMessage(s[1] ?? '', r.body ?? {});
+      case 'GET channels/:id/messages':
+        return this.listMessages(s[1] ?? '', r.query);
       case 'GET channels/:id/webhooks':
       case 'POST channels/:id/webhooks':
         return this.channelWebhooks(r, s[1] ?? '');
@@ -202,7 +326,7 @@ export class FakeDiscordRest {
     const nonce = typeof body.nonce === 'string' ? body.nonce : undefined;
     const nonceKey = nonce && `${this.world.bot.id}:${nonce}`;
     const earlier = nonceKey ? this.nonces.get(nonceKey) : undefined;
-    if (body.enforce_nonce === true && earlier && Date.now() - earlier.at < NONCE_WINDOW_MS) {
+    if (body.enforce_nonce === true && earlier && Date.now() - earlier.at < this.nonceWindowMs) {
       return { status: 200, body: earlier.message };
     }
     const reference = body.message_reference as { message_id?: string } | undefined;
@@ -216,6 +340,33 @@ export class FakeDiscordRest {
     if (channel.guildId) message.member = memberPayload(this.world.bot, { user: undefined });
     if (nonceKey) this.nonces.set(nonceKey, { message, at: Date.now() });
     return this.publish(message);
+  }
+
+  /**
+   * GET /channels/:id/messages as Discord answers it: `after` → the oldest `limit` messages after
+   * it, `before` → the newest before it, neither → the newest; always newest first, and without
+   * what only gateway events carry (guild_id, member, nonce).
+   */
+  private listMessages(channelId: string, query: Record<string, string>) {
+    if (!this.world.channel(channelId)) return notFound(10003, 'Unknown Channel');
+    const limit = query.limit === undefined ? 50 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      return { status: 400, body: { message: 'Invalid Form Body', code: 50035 } };
+    }
+    let list = this.channelMessages(channelId);
+    if (query.after !== undefined) {
+      const after = query.after;
+      list = list.filter((m) => compareIds(String(m.id), after) > 0).slice(0, limit);
+    } else if (query.before !== undefined) {
+      const before = query.before;
+      list = list.filter((m) => compareIds(String(m.id), before) < 0).slice(-limit);
+    } else {
+      list = list.slice(-limit);
+    }
+    return {
+      status: 200,
+      body: list.reverse().map(({ guild_id: _g, member: _m, nonce: _n, ...rest }) => rest),
+    };
   }
 
   private channelWebhooks(r: DiscordRequest, channelId: string) {
@@ -254,6 +405,13 @@ export class FakeDiscordRest {
   }
 }
 
+/** Snowflakes order as numbers, not as strings. */
+export function compareIds(a: string, b: string): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 function isWebhookExecute(r: DiscordRequest): boolean {
   return r.method === 'POST' && /^\/webhooks\/\d+\/[^/]+$/.test(r.path);
 }
@@ -263,6 +421,7 @@ function notFound(code: number, message: string) {
 }
 
 function channelJson(channel: FakeChannel): Json {
+  if (channel.type === ChannelKind.DM) return channelPayload(channel);
   return {
     id: channel.id,
     type: channel.type,

@@ -21,10 +21,17 @@ import type {
   TypingTarget,
 } from '../../core/types.ts';
 import type { AdapterHooks } from '../hooks.ts';
-import { createDiscordClient, DiscordConnectionError, explainConnectionFailure } from './connection.ts';
+import { CatchUp, type CatchUpOptions } from './catch-up.ts';
+import {
+  createDiscordClient,
+  createWebhookRest,
+  DiscordConnectionError,
+  explainConnectionFailure,
+} from './connection.ts';
 import { deliverReply } from './delivery.ts';
 import { DmGuilds } from './dm-guilds.ts';
 import { type InboundContext, toChange, toInbound } from './inbound.ts';
+import { type IngestOptions, IngestQueue } from './ingest.ts';
 import { handleInteraction } from './interactions.ts';
 import { OwnPosts } from './own-posts.ts';
 import { registerCommands } from './slash-command.ts';
@@ -41,6 +48,10 @@ export interface DiscordAdapterOptions {
   deferAfterMs?: number;
   /** Register `/agent` at start (per guild when config.guildId is set, else globally) [true]. */
   registerCommands?: boolean;
+  /** How a message the service could not take is tried again (see IngestQueue). */
+  ingest?: IngestOptions;
+  /** What is read after a READY or RESUMED (see CatchUp). */
+  catchUp?: CatchUpOptions;
 }
 
 export interface DiscordAdapter extends PlatformAdapter {
@@ -51,32 +62,27 @@ export interface DiscordAdapter extends PlatformAdapter {
   readonly client: Client;
 }
 
-/** Runs tasks one after another per key: a channel's messages are stored in the order they came. */
-class PerKeyQueue {
-  private readonly tails = new Map<string, Promise<void>>();
+/** After messages were given up, the store working again reads them back, at most this often. */
+const RECOVERY_READ_EVERY_MS = 30_000;
 
-  run(key: string, task: () => Promise<void>): void {
-    const next = (this.tails.get(key) ?? Promise.resolve()).then(task);
-    this.tails.set(key, next);
-    void next.finally(() => {
-      if (this.tails.get(key) === next) this.tails.delete(key);
-    });
-  }
-
-  async idle(): Promise<void> {
-    await Promise.allSettled([...this.tails.values()]);
-  }
+/** A message, an edit or a deletion, handed on in its channel's order. */
+interface InboundItem {
+  /** The Discord channel (or thread) it happened in. */
+  key: string;
+  id: string;
+  kind: 'message' | 'edit' | 'delete';
+  run(): Promise<void>;
 }
 
 export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapter {
   const { config, hooks } = opts;
   const logger = hooks.logger.child({ platform: 'discord' });
   const client = createDiscordClient(config.apiUrl);
+  const webhookRest = createWebhookRest(config.apiUrl);
   const own = new OwnPosts();
   const webhooks = new WebhookDirectory({ rest: client.rest, botUserId: () => client.user?.id, logger });
   const dmGuilds = new DmGuilds({ client, logger });
   const sharedGuilds = (userId: string) => dmGuilds.of(userId);
-  const queue = new PerKeyQueue();
   const deferAfterMs = opts.deferAfterMs ?? 1_500;
   let reported: string | undefined;
 
@@ -98,29 +104,64 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
     logger.error({ reason }, line);
   };
 
-  async function onMessage(message: Message): Promise<void> {
-    try {
-      const inbound = await toInbound(message, inboundContext);
-      if (inbound) await hooks.onInbound(inbound);
-    } catch (error) {
-      logger.error(
-        { err: error, messageId: message.id, channelId: message.channelId },
-        'discord message lost',
-      );
-    }
-  }
-
-  async function onChange(
+  // Messages, edits and deletions: translated and handed on in each channel's order (an edit never
+  // overtakes its message); what the service cannot take is tried again, and a message given up is
+  // read again by the next catch-up.
+  let recoveryReadAt = 0;
+  let recoveryTimer: NodeJS.Timeout | undefined;
+  const readGivenUp = () => {
+    recoveryTimer = undefined;
+    recoveryReadAt = Date.now();
+    catchUp.trigger('the service takes messages again', false);
+  };
+  const inbound = new IngestQueue<InboundItem>({
+    ...opts.ingest,
+    logger,
+    handle: (item) => item.run(),
+    onGivenUp(item) {
+      if (item.kind === 'message') catchUp.hole(item.key, item.id);
+    },
+    onHandled() {
+      if (!catchUp.hasHoles || recoveryTimer) return;
+      const wait = recoveryReadAt + RECOVERY_READ_EVERY_MS - Date.now();
+      if (wait <= 0) readGivenUp();
+      else recoveryTimer = setTimeout(readGivenUp, wait).unref();
+    },
+  });
+  const messageItem = (message: Message): InboundItem => ({
+    key: message.channelId,
+    id: message.id,
+    kind: 'message',
+    async run() {
+      const translated = await toInbound(message, inboundContext);
+      if (translated) await hooks.onInbound(translated);
+    },
+  });
+  const receive = (message: Message) => inbound.push(messageItem(message));
+  const catchUp = new CatchUp(
+    {
+      client,
+      logger,
+      ...(hooks.catchUpPoints && {
+        points: (window) => hooks.catchUpPoints?.('discord', window) ?? Promise.resolve([]),
+      }),
+      ingest: (message) => inbound.pushWhenRoom(messageItem(message)),
+    },
+    opts.catchUp,
+  );
+  const onChange = (
     kind: 'edit' | 'delete',
     data: GatewayMessageUpdateDispatchData | GatewayMessageDeleteDispatchData,
-  ): Promise<void> {
-    try {
-      const change = await toChange(kind, data, client);
-      if (change) await hooks.onChange(change);
-    } catch (error) {
-      logger.warn({ err: error, messageId: data.id, kind }, 'discord message change not applied');
-    }
-  }
+  ) =>
+    inbound.push({
+      key: data.channel_id,
+      id: data.id,
+      kind,
+      async run() {
+        const change = await toChange(kind, data, client);
+        if (change) await hooks.onChange(change);
+      },
+    });
 
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
   client.on(Events.Warn, (warning) => logger.warn({ warning }, 'discord client warning'));
@@ -135,16 +176,19 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
     else logger.warn({ code: event.code, shardId }, 'discord gateway disconnected for good');
   });
   client.on(Events.ShardReconnecting, (shardId) => logger.info({ shardId }, 'discord gateway reconnecting'));
-  client.on(Events.MessageCreate, (message) => queue.run(message.channelId, () => onMessage(message)));
+  // A new session (start, or Discord refused to resume) and a resumed one may both have missed messages.
+  client.on(Events.ShardReady, () => catchUp.trigger('ready'));
+  client.on(Events.ShardResume, (_shardId, replayed) => catchUp.trigger(`resumed (${replayed} replayed)`));
+  client.on(Events.MessageCreate, receive);
   // Raw dispatches: discord.js only reports edits and deletions of messages still in its cache.
   client.ws.on(GatewayDispatchEvents.MessageUpdate, (data: GatewayMessageUpdateDispatchData) =>
-    queue.run(data.channel_id, () => onChange('edit', data)),
+    onChange('edit', data),
   );
   client.ws.on(GatewayDispatchEvents.MessageDelete, (data: GatewayMessageDeleteDispatchData) =>
-    queue.run(data.channel_id, () => onChange('delete', data)),
+    onChange('delete', data),
   );
   client.ws.on(GatewayDispatchEvents.MessageDeleteBulk, (data: GatewayMessageDeleteBulkDispatchData) => {
-    for (const id of data.ids) queue.run(data.channel_id, () => onChange('delete', { ...data, id }));
+    for (const id of data.ids) onChange('delete', { ...data, id });
   });
   client.on(Events.InteractionCreate, (interaction) => {
     handleInteraction(interaction, { hooks, deferAfterMs, sharedGuilds }).catch((error: unknown) =>
@@ -194,8 +238,14 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
     },
 
     async stop() {
+      clearTimeout(recoveryTimer);
+      // The catch-up may be waiting for room in the queue: stopping the queue lets it end.
+      const catchingUp = catchUp.stop();
       await client.destroy();
-      await queue.idle();
+      webhookRest.clearHashSweeper();
+      webhookRest.clearHandlerSweeper();
+      await inbound.stop();
+      await catchingUp;
     },
 
     identity(): BotIdentity | undefined {
@@ -204,7 +254,12 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
     },
 
     deliver(reply: OutboundReply, onPosted?: OnPartPosted): Promise<string[]> {
-      return deliverReply({ rest: client.rest, webhooks, own, logger }, reply, onPosted);
+      const botUserId = () => client.user?.id;
+      return deliverReply(
+        { rest: client.rest, webhookRest, webhooks, own, logger, botUserId },
+        reply,
+        onPosted,
+      );
     },
 
     async startTyping(target: TypingTarget): Promise<void> {

@@ -2,7 +2,7 @@
  * The discord.js client with exactly the intents the adapter needs, and the two start-up failures
  * a person must fix themselves, each explained in one line that says how.
  */
-import { Client, DiscordAPIError, GatewayCloseCodes, GatewayIntentBits, Partials } from 'discord.js';
+import { Client, DiscordAPIError, GatewayCloseCodes, GatewayIntentBits, Partials, REST } from 'discord.js';
 
 export function createDiscordClient(apiUrl: string): Client {
   return new Client({
@@ -16,6 +16,15 @@ export function createDiscordClient(apiUrl: string): Client {
     partials: [Partials.Channel],
     rest: { api: apiUrl },
   });
+}
+
+/**
+ * The REST client for webhook posts. Those take no nonce, so a post discord.js repeated on its own
+ * after a 5xx or a timeout could appear twice: this client never repeats a request (429s are still
+ * waited out: Discord refused those), and the delivery decides after looking at the channel.
+ */
+export function createWebhookRest(apiUrl: string): REST {
+  return new REST({ api: apiUrl, retries: 0 });
 }
 
 export const MISSING_MESSAGE_CONTENT_INTENT =

@@ -1,8 +1,8 @@
 /**
  * What this process posted on Discord, remembered in memory: which agent wrote which message (so a
- * reply to it addresses that agent, and its echo is recognised as ours), the nonces we sent, and
- * the chunks of a delivery already posted (so a retried delivery never posts one twice, also
- * through webhooks, which take no nonce). Bounded: the oldest entries are forgotten first.
+ * reply to it addresses that agent, and its echo is recognised as ours) and the nonces we sent.
+ * Which parts of a reply went out is not kept here: the database records each part (see
+ * OutboundReply.postedParts). Bounded: the oldest entries are forgotten first.
  */
 
 const DEFAULT_CAPACITY = 10_000;
@@ -29,13 +29,11 @@ export class OwnPosts {
   private readonly agentByMessage: BoundedMap<string, string>;
   private readonly agentByName: BoundedMap<string, string>;
   private readonly nonces: BoundedMap<string, true>;
-  private readonly chunks: BoundedMap<string, string>;
 
   constructor(capacity = DEFAULT_CAPACITY) {
     this.agentByMessage = new BoundedMap(capacity);
     this.agentByName = new BoundedMap(capacity);
     this.nonces = new BoundedMap(capacity);
-    this.chunks = new BoundedMap(capacity);
   }
 
   /** The agent we are about to post as: its webhook echo carries only its name. */
@@ -61,14 +59,5 @@ export class OwnPosts {
 
   isOurNonce(nonce: string | number | null | undefined): boolean {
     return nonce !== null && nonce !== undefined && this.nonces.get(String(nonce)) === true;
-  }
-
-  /** The message id of chunk `index` of the delivery `key`, when it was already posted. */
-  postedChunk(key: string, index: number): string | undefined {
-    return this.chunks.get(`${key}#${index}`);
-  }
-
-  recordChunk(key: string, index: number, messageId: string): void {
-    this.chunks.set(`${key}#${index}`, messageId);
   }
 }

@@ -19,6 +19,7 @@ import { createLogger } from '../../../src/logger.ts';
 import type { InboundOutcome } from '../../../src/orchestrator/orchestrator.ts';
 import { createPipeline, type Pipeline } from '../../../src/pipeline.ts';
 import { createAgent, joinChannel, listAgents } from '../../../src/store/agents.ts';
+import { catchUpPoints } from '../../../src/store/catch-up.ts';
 import type { Db } from '../../../src/store/database.ts';
 import type { HotStore } from '../../../src/store/hot/types.ts';
 import { ensureWorkspace } from '../../../src/store/identities.ts';
@@ -42,6 +43,11 @@ export interface DiscordHarness {
   commands: Array<{ context: CommandContext; command: AgentCommand }>;
   /** Log lines at warn and above (JSON). */
   logs: string[];
+  /**
+   * The next `count` messages handed to onInbound (those `match` accepts) fail before reaching it,
+   * as when the store or Redis is down.
+   */
+  failInbound(count: number, match?: (message: InboundMessage) => boolean): void;
   createAgent(
     name: string,
     options?: { workspace?: string; join?: string[]; avatarUrl?: string },
@@ -88,8 +94,14 @@ export async function startDiscordHarness(
     return (await listAgents(db, ws.id)).map((a) => ({ id: a.id, name: a.name, role: a.role }));
   };
   let pipeline: Pipeline | undefined;
+  const failures: Array<(message: InboundMessage) => boolean> = [];
   const hooks: AdapterHooks = {
     async onInbound(message) {
+      const failure = failures.findIndex((match) => match(message));
+      if (failure >= 0) {
+        failures.splice(failure, 1);
+        throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+      }
       if (!pipeline) throw new Error('pipeline not built yet');
       const outcome = await pipeline.orchestrator.handleInbound(message);
       outcomes.push({ message, outcome });
@@ -104,6 +116,7 @@ export async function startDiscordHarness(
     },
     parseCommand: () => ({ ok: false, error: 'the text form is not used on Discord' }),
     listAgents: (_platform, workspace) => agentsOf('discord', workspace),
+    catchUpPoints: (platform, window) => catchUpPoints(db, platform, window),
     logger,
   };
   const adapter = createDiscordAdapter({ config: config.discord, hooks, ...options.adapter });
@@ -127,6 +140,9 @@ export async function startDiscordHarness(
     outcomes,
     commands,
     logs,
+    failInbound(count, match = () => true) {
+      for (let i = 0; i < count; i++) failures.push(match);
+    },
     async createAgent(name, opts = {}) {
       const workspace = await ensureWorkspace(db, 'discord', opts.workspace ?? discord.guild.id);
       const agent = await createAgent(

@@ -243,28 +243,6 @@ describe('discord replies', () => {
     expect(stored?.platformMessageId).toBe(onDiscord[0]?.id);
   });
 
-  it('a delivery that fails midway is retried without posting its first chunks again', async () => {
-    const h = await harness();
-    const { discord } = h;
-    const nova = await h.createAgent('Nova', { join: [discord.general.id] });
-    const paragraphs = Array.from({ length: 3 }, (_, i) => `${String(i).repeat(1500)}`);
-    h.gemini.enqueue({ text: paragraphs.join('\n') });
-    let webhookPosts = 0;
-    discord.rest.failNext(
-      (r) => r.method === 'POST' && r.path.startsWith('/webhooks/') && ++webhookPosts === 2,
-      { status: 400, body: { message: 'fake outage', code: 0 } },
-    );
-    discord.say({
-      author: discord.ana,
-      content: `<@${discord.bot.id}> Nova long please`,
-      mentions: [discord.bot],
-    });
-    await waitFor('delivered', () => h?.delivered(nova));
-    const onDiscord = [...discord.rest.messages.values()].filter((m) => m.webhook_id);
-    expect(onDiscord.map((m) => String(m.content).slice(-3))).toEqual(['000', '111', '222']);
-    expect(discord.rest.posts()).toHaveLength(4);
-  });
-
   it('the bot mentioned where no agent joined: a notice from the bot itself, as a native reply', async () => {
     const h = await harness();
     const { discord } = h;
