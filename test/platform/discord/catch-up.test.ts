@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 async function harness(options: HarnessOptions = {}) {
-  h = await startDiscordHarness(t.current.db, options);
+  h = await startDiscordHarness(t.current, options);
   return h;
 }
 

@@ -27,7 +27,7 @@ afterEach(async () => {
 });
 
 async function harness() {
-  h = await startDiscordHarness(t.current.db);
+  h = await startDiscordHarness(t.current);
   return h;
 }
 

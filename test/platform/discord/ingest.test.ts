@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 async function harness(ingest: NonNullable<HarnessOptions['adapter']>['ingest'] = {}) {
-  h = await startDiscordHarness(t.current.db, { adapter: { ingest: { baseDelayMs: 30, ...ingest } } });
+  h = await startDiscordHarness(t.current, { adapter: { ingest: { baseDelayMs: 30, ...ingest } } });
   return h;
 }
 
