@@ -293,7 +293,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   // Every process forgets cached agents when any process announces a change.
   const subscriber = connect();
   subscriber.on('message', () => directory.forgetChanges());
-  subscriber.on('ready', () => directory.forgetChanges());
+  // After a reconnect, announcements may have been missed while the connection was down.
+  let connectedBefore = false;
+  subscriber.on('ready', () => {
+    if (connectedBefore) directory.forgetChanges();
+    connectedBefore = true;
+  });
   subscriber.subscribe(keys.directoryChanges).catch((error: unknown) => {
     logger.warn(
       { err: error },
