@@ -136,10 +136,10 @@ function cpuComparison(runs: TargetRun[]): string | undefined {
   if (pairs.length === 0) return undefined;
   const bothPassed = pairs.filter(([s, b]) => s.passed && b.passed);
   const [s, b] = bothPassed[bothPassed.length - 1] ?? (pairs[0] as readonly [StepResult, StepResult]);
-  const note =
-    s.passed && b.passed
-      ? ''
-      : ' (the service failed this step: its CPU per message sent understates the work)';
+  const backlog = s.missing > 0 || s.notAcked > 0;
+  const note = backlog
+    ? ' (the service left work undone in this step: its CPU per message understates the cost)'
+    : '';
   return (
     `CPU per message at ${s.rate} msg/s: service ${f2(s.cpuMsPerMessage)} ms / baseline ${f2(b.cpuMsPerMessage)} ms` +
     ` = ${f1(s.cpuMsPerMessage / b.cpuMsPerMessage)}x${note}`

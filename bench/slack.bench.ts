@@ -3,7 +3,7 @@
  *
  *   npm run bench:slack -- [--rates 50,100,200,300,400,500,600] [--seconds 10] [--postgres]
  *     [--json FILE] [--skip-baseline] [--skip-service] [--continue] [--drain-ms 5000]
- *     [--baseline-rates LIST] [--redis-db auto|shared|N] [--keep-logs]
+ *     [--baseline-rates LIST] [--redis-db auto|shared|N] [--keep-logs] [--cpu-prof DIR]
  *
  * The service runs as `node bin/agent-bridge.js start` (what `npm start` runs) in a temp folder with
  * a fresh SQLite file (or, with --postgres, a fresh PostgreSQL database, dropped afterwards), an
@@ -19,7 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { type LeanSlackApi, startLeanSlackApi } from '../test/fakes/slack-web-lean.ts';
 import { freePort } from '../test/support/free-port.ts';
@@ -56,7 +56,8 @@ const REDIS_BASE = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const REDIS_DB_OPTION = text('redis-db') ?? 'auto';
 const REDIS_DB =
   REDIS_DB_OPTION === 'auto' || REDIS_DB_OPTION === 'shared' ? REDIS_DB_OPTION : Number(REDIS_DB_OPTION);
-const WARMUP = { rate: 20, seconds: 1 };
+const WARMUP = { rate: 20, seconds: 3 };
+const CPU_PROFILE_DIR = text('cpu-prof');
 const SECRET = `bench-signing-secret-${randomBytes(6).toString('hex')}`;
 const RUN = `${Date.now().toString(36).slice(-4)}${randomBytes(2).toString('hex')}`.toUpperCase();
 if (!Number.isFinite(SECONDS) || SECONDS <= 0) throw new Error('--seconds needs a positive number');
@@ -123,7 +124,12 @@ async function startService(slack: LeanSlackApi): Promise<Started> {
     120_000,
   );
   if (created.code !== 0) throw new Error(`agents create failed (${created.code}): ${created.output.trim()}`);
-  const service = new ServiceProcess({ env, cwd: dir });
+  const service = new ServiceProcess({
+    env,
+    cwd: dir,
+    // The profile is written when the service exits after SIGTERM (end of its steps).
+    ...(CPU_PROFILE_DIR && { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${resolve(CPU_PROFILE_DIR)}`] }),
+  });
   guard.add(
     'service process',
     () => service.close(),

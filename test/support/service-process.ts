@@ -153,8 +153,8 @@ export class ServiceProcess {
     if (this.child && this.running) this.child.kill('SIGKILL');
   }
 
-  async close(): Promise<void> {
-    await this.stop(5000);
+  async close(graceMs = 5000): Promise<void> {
+    await this.stop(graceMs);
     await new Promise<void>((resolve) => (this.log ? this.log.end(() => resolve()) : resolve()));
     this.log = undefined;
   }
