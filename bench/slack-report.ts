@@ -69,7 +69,8 @@ export function stepTable(runs: TargetRun[]): string {
       `${f0(s.rssMaxMb)} / ${f0(s.hwmMb)}`,
       `${f1(s.cpuSeconds)} (${f2(s.cpuMsPerMessage)})`,
       f2(s.harnessCpuMsPerMessage),
-      s.passed ? 'pass' : `FAIL: ${s.why.join(', ')}`,
+      (s.passed ? 'pass' : `FAIL: ${s.why.join(', ')}`) +
+        (s.harnessLimited ? ` (harness lagged ${f0(s.sendLagMaxMs)} ms)` : ''),
     ]),
   );
   return markdownTable(header, rows);

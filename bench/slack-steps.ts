@@ -45,6 +45,8 @@ export interface StepResult {
   sendLagMaxMs: number;
   /** Most requests waiting for a free socket in the sender at once. */
   senderQueuedMax: number;
+  /** The sender fell behind its schedule (> 100 ms) or ran out of sockets: the harness, not the target, limited the step. */
+  harnessLimited: boolean;
   acked: number;
   /** Not acked: non-2xx answers and failures, by status or reason. */
   notAcked: number;
@@ -106,7 +108,8 @@ export async function runStep(
     pending.push(
       sender.post(dm.body).then((outcome) => {
         entry.ok = outcome.ok;
-        if (outcome.status !== undefined) ackMs.push(outcome.ms);
+        // Failures count at the time they failed (a timeout at 3 s): a lower bound, never left out.
+        ackMs.push(outcome.ms);
         if (!outcome.ok) {
           const key =
             outcome.status !== undefined ? `HTTP ${outcome.status}` : (outcome.code ?? outcome.reason ?? '?');
@@ -172,6 +175,7 @@ export async function runStep(
     achievedRate,
     sendLagMaxMs,
     senderQueuedMax,
+    harnessLimited: sendLagMaxMs > 100 || senderQueuedMax > 0,
     acked,
     notAcked: total - acked,
     failures,
