@@ -44,7 +44,14 @@ export class SignedEventSender {
   constructor(private readonly options: SenderOptions) {
     this.target = new URL(options.url);
     this.timeoutMs = options.timeoutMs ?? SLACK_ACK_TIMEOUT_MS;
-    this.agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 4096, scheduling: 'lifo' });
+    // Idle sockets close after 1 s, well before a Node server's 5 s keep-alive timeout even when
+    // this process runs late, so a request rarely meets a socket the server is closing.
+    this.agent = new Agent({
+      keepAlive: true,
+      maxSockets: options.maxSockets ?? 4096,
+      scheduling: 'lifo',
+      timeout: 1000,
+    });
   }
 
   /** Requests started and not yet settled. */
@@ -66,6 +73,7 @@ export class SignedEventSender {
     this.live += 1;
     return new Promise<AckOutcome>((resolve) => {
       let settled = false;
+      let req: ReturnType<typeof request>;
       const finish = (outcome: Omit<AckOutcome, 'ms'>, at = performance.now()): void => {
         if (settled) return;
         settled = true;
@@ -73,39 +81,55 @@ export class SignedEventSender {
         clearTimeout(timer);
         resolve({ ...outcome, ms: at - started });
       };
-      const req = request({
-        host: this.target.hostname,
-        port: this.target.port,
-        path: this.target.pathname,
-        method: 'POST',
-        agent: this.agent,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          'x-slack-request-timestamp': String(timestamp),
-          'x-slack-signature': signature,
-          ...(retry && { 'x-slack-retry-num': String(retry.num), 'x-slack-retry-reason': retry.reason }),
-        },
-      });
       const timer = setTimeout(() => {
         finish({ ok: false, reason: 'http_timeout' });
         req.destroy();
       }, this.timeoutMs);
-      req.on('response', (res) => {
-        const at = performance.now();
-        const status = res.statusCode ?? 0;
-        // Drain the body so the socket goes back to the pool.
-        res.resume();
-        res.on('error', () => {});
-        const ok = status >= 200 && status < 300;
-        finish({ ok, status, ...(!ok && { reason: 'http_error' as const }) }, at);
-      });
-      req.on('error', (error: NodeJS.ErrnoException) => {
-        const code = error.code ?? 'UNKNOWN';
-        const connection = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNABORTED'].includes(code);
-        finish({ ok: false, reason: connection ? 'connection_failed' : 'unknown_error', code });
-      });
-      req.end(body);
+      const send = (firstTry: boolean): void => {
+        req = this.request(body, timestamp, signature, retry);
+        req.on('response', (res) => {
+          const at = performance.now();
+          const status = res.statusCode ?? 0;
+          // Drain the body so the socket goes back to the pool.
+          res.resume();
+          res.on('error', () => {});
+          const ok = status >= 200 && status < 300;
+          finish({ ok, status, ...(!ok && { reason: 'http_error' as const }) }, at);
+        });
+        req.on('error', (error: NodeJS.ErrnoException) => {
+          const code = error.code ?? 'UNKNOWN';
+          // A kept-alive socket the server was closing as we reused it (Node's docs advise a
+          // resend for reusedSocket + ECONNRESET). Were the server dead instead, the resend meets
+          // a closed port and fails as connection_failed like any other attempt.
+          if (firstTry && req.reusedSocket && code === 'ECONNRESET' && !settled) return send(false);
+          const connection = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNABORTED'].includes(code);
+          finish({ ok: false, reason: connection ? 'connection_failed' : 'unknown_error', code });
+        });
+        req.end(body);
+      };
+      send(true);
+    });
+  }
+
+  private request(
+    body: string,
+    timestamp: number,
+    signature: string,
+    retry: { num: number; reason: string } | undefined,
+  ): ReturnType<typeof request> {
+    return request({
+      host: this.target.hostname,
+      port: this.target.port,
+      path: this.target.pathname,
+      method: 'POST',
+      agent: this.agent,
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        'x-slack-request-timestamp': String(timestamp),
+        'x-slack-signature': signature,
+        ...(retry && { 'x-slack-retry-num': String(retry.num), 'x-slack-retry-reason': retry.reason }),
+      },
     });
   }
 
