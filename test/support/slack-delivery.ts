@@ -4,10 +4,13 @@
  * `x-slack-retry-num` 1..n and `x-slack-retry-reason` after a delay. Slack waits ~0 s, 1 min and
  * 5 min; tests pass compressed delays. The event counts as acked once any attempt got a 2xx.
  */
+import { performance } from 'node:perf_hooks';
 import type { AckOutcome, SignedEventSender } from './slack-sender.ts';
 
 export interface Delivery {
   acked: boolean;
+  /** performance.now() when the 2xx arrived. */
+  ackedAt?: number;
   attempts: AckOutcome[];
   /** Settles after the 2xx or the last retry. */
   done: Promise<void>;
@@ -30,6 +33,7 @@ export function deliverLikeSlack(
       delivery.attempts.push(outcome);
       if (outcome.ok) {
         delivery.acked = true;
+        delivery.ackedAt = performance.now();
         return;
       }
     }
