@@ -263,7 +263,8 @@ function stepLine(s: StepResult): string {
     `  ${s.target} ${s.rate}/s: sent ${s.sent} (${Math.round(s.achievedRate)}/s, lag max ${Math.round(s.sendLagMaxMs)} ms), ` +
     `acked ${s.acked}, ack p99 ${Math.round(s.ack.p99)} ms, replies ${s.replied}, reply p99 ${Math.round(s.reply.p99)} ms, ` +
     `missing ${s.missing}, doubled ${s.doubled}, RSS ${Math.round(s.rssMaxMb)} MB, CPU ${s.cpuMsPerMessage.toFixed(2)} ms/msg, ` +
-    `harness ${s.harnessCpuMsPerMessage.toFixed(2)} ms/msg${s.harnessLimited ? ' (HARNESS LAGGED)' : ''}: ` +
+    `harness ${s.harnessCpuMsPerMessage.toFixed(2)} ms/msg${s.harnessLimited ? ' (HARNESS LAGGED)' : ''}` +
+    `${s.botPosts > 0 ? `, ${s.botPosts} channels got a post as the bot itself (notices?)` : ''}: ` +
     (s.passed ? 'pass' : `FAIL (${s.why.join(', ')})`)
   );
 }

@@ -225,6 +225,8 @@ describe('crash recovery under load', () => {
       misdirected: misdirected.length,
       unackedAnswered: answered.length - ackedList.filter((s) => postsIn(s.channel) > 0).length,
       botPosts: slack.botPosts.length,
+      /** Posts the service removed again (chat.delete): not counted as replies, but users saw them. */
+      deletedPosts: slack.deleted.length,
       quiet,
       model: model.counts,
       restarts,

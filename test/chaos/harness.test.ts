@@ -82,6 +82,29 @@ describe('lean fake Slack Web API', () => {
       expect(history.messages?.map((m) => m.text)).toEqual(['a notice', 'hello']);
       expect(slack.calls.get('assistant.threads.setStatus')).toBe(1);
 
+      // Edits keep the post (and its arrival time); a deleted post no longer counts.
+      const tagged = await client.chat.postMessage({
+        channel: 'D3',
+        text: 'draft',
+        username: 'Aria',
+        metadata: { event_type: 'agent_reply', event_payload: { reply: 7 } },
+      });
+      await client.chat.update({ channel: 'D3', ts: tagged.ts as string, text: 'final' });
+      expect(slack.agentPosts.get('D3')?.map((p) => [p.text, p.edits])).toEqual([['final', 1]]);
+      const [mine] =
+        (await client.conversations.history({ channel: 'D3', oldest: '0', limit: 1 })).messages ?? [];
+      expect(mine).toMatchObject({
+        text: 'final',
+        metadata: { event_type: 'agent_reply', event_payload: { reply: 7 } },
+      });
+      expect(
+        (await client.conversations.history({ channel: 'D3', oldest: tagged.ts as string })).messages,
+      ).toEqual([]);
+      const again = await client.chat.postMessage({ channel: 'D3', text: 'oops', username: 'Aria' });
+      await client.chat.delete({ channel: 'D3', ts: again.ts as string });
+      expect(slack.agentPostCount('D3')).toBe(1);
+      expect(slack.deleted.map((p) => p.text)).toEqual(['oops']);
+
       const stranger = new webApi.WebClient('xoxb-wrong', {
         slackApiUrl: slack.apiUrl,
         retryConfig: { retries: 0 },

@@ -4,8 +4,12 @@
  * small JSON, nothing more. Faithful where the real @slack/web-api looks:
  *   POST /api/<method>, form-encoded (object fields as JSON strings) or JSON, token in
  *   `Authorization: Bearer` (or a `token` field); answers HTTP 200 `{ok:true,…}` / `{ok:false,error}`.
- * It records, per channel, the posts made under an agent's name (chat.postMessage with `username`)
- * with their arrival time (performance.now() of this thread); typing signals are not replies.
+ * It records, per channel, the posts made under an agent's name (chat.postMessage or
+ * chat.startStream with `username`) with their arrival time (performance.now() of this thread);
+ * typing signals are not replies. chat.update / appendStream / stopStream edit a stored post,
+ * chat.delete removes it; conversations.history (newest first) and conversations.replies (oldest
+ * first, as Slack orders them) return what is stored, with metadata, honouring oldest / latest /
+ * inclusive / limit, so a service can look for its own post after a crash.
  * test/fakes/slack-api.ts is the full-featured fake (scripted answers, every call kept) for tests.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -19,8 +23,13 @@ export interface LeanPost {
   /** The agent's name; undefined for a post as the bot itself (notices, help). */
   username: string | undefined;
   threadTs: string | undefined;
-  /** performance.now() when the post arrived. */
+  /** `metadata` and `blocks` as posted (or last updated), if any. */
+  metadata?: unknown;
+  blocks?: unknown;
+  /** performance.now() when the post arrived (edits and stream appends keep it). */
   at: number;
+  /** How many times it was edited (chat.update, chat.appendStream, chat.stopStream). */
+  edits: number;
 }
 
 export interface LeanSlackApi {
@@ -35,6 +44,8 @@ export interface LeanSlackApi {
   readonly botPosts: LeanPost[];
   /** Calls per method (every method, typing signals included). */
   readonly calls: ReadonlyMap<string, number>;
+  /** Posts removed with chat.delete (no longer counted anywhere else). */
+  readonly deleted: LeanPost[];
   /** Calls refused for a wrong or missing token. */
   authFailures: number;
   /** Called on every agent post, after it is recorded (keep it cheap). */
@@ -46,6 +57,8 @@ export interface LeanSlackApi {
 }
 
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata']);
+/** Methods that create a message; their `text` (or `markdown_text`) is the message's text. */
+const POSTING = new Set(['chat.postMessage', 'chat.startStream']);
 const TS_BASE = 1_700_000_000;
 
 export async function startLeanSlackApi(
@@ -56,6 +69,7 @@ export async function startLeanSlackApi(
   const authHeader = `Bearer ${token}`;
   const agentPosts = new Map<string, LeanPost[]>();
   const botPosts: LeanPost[] = [];
+  const deleted: LeanPost[] = [];
   /** Everything posted, per channel, for conversations.history / replies. */
   const history = new Map<string, LeanPost[]>();
   const calls = new Map<string, number>();
@@ -68,6 +82,7 @@ export async function startLeanSlackApi(
     bot,
     agentPosts,
     botPosts,
+    deleted,
     calls,
     authFailures: 0,
     onAgentPost: undefined,
@@ -76,41 +91,84 @@ export async function startLeanSlackApi(
     close: async () => {},
   };
 
+  function find(params: Record<string, unknown>): LeanPost | undefined {
+    const ts = String(params.ts ?? '');
+    return history.get(String(params.channel ?? ''))?.find((p) => p.ts === ts);
+  }
+
+  function messageOf(post: LeanPost): Record<string, unknown> {
+    return {
+      type: 'message',
+      text: post.text,
+      ts: post.ts,
+      bot_id: bot.botId,
+      user: bot.userId,
+      ...(post.username && { username: post.username }),
+      ...(post.threadTs && { thread_ts: post.threadTs }),
+      ...(post.metadata !== undefined && { metadata: post.metadata }),
+      ...(post.blocks !== undefined && { blocks: post.blocks }),
+      ...(post.edits > 0 && { edited: { user: bot.userId, ts: post.ts } }),
+    };
+  }
+
+  function post(method: string, params: Record<string, unknown>): Record<string, unknown> {
+    const channel = String(params.channel ?? '');
+    if (!channel) return { ok: false, error: 'channel_not_found' };
+    counter += 1;
+    const ts = `${TS_BASE + Math.floor(counter / 1_000_000)}.${String(counter % 1_000_000).padStart(6, '0')}`;
+    const created: LeanPost = {
+      channel,
+      ts,
+      text: String((method === 'chat.startStream' ? params.markdown_text : params.text) ?? ''),
+      username: typeof params.username === 'string' ? params.username : undefined,
+      threadTs: typeof params.thread_ts === 'string' ? params.thread_ts : undefined,
+      ...(params.metadata !== undefined && { metadata: params.metadata }),
+      ...(params.blocks !== undefined && { blocks: params.blocks }),
+      at: performance.now(),
+      edits: 0,
+    };
+    push(history, channel, created);
+    if (created.username === undefined) botPosts.push(created);
+    else {
+      push(agentPosts, channel, created);
+      api.onAgentPost?.(created);
+    }
+    return { ok: true, channel, ts, message: messageOf(created) };
+  }
+
   function answer(method: string, params: Record<string, unknown>): Record<string, unknown> {
+    if (POSTING.has(method)) return post(method, params);
     switch (method) {
-      case 'chat.postMessage': {
-        const channel = String(params.channel ?? '');
-        if (!channel) return { ok: false, error: 'channel_not_found' };
-        counter += 1;
-        const ts = `${TS_BASE + Math.floor(counter / 1_000_000)}.${String(counter % 1_000_000).padStart(6, '0')}`;
-        const post: LeanPost = {
-          channel,
-          ts,
-          text: String(params.text ?? ''),
-          username: typeof params.username === 'string' ? params.username : undefined,
-          threadTs: typeof params.thread_ts === 'string' ? params.thread_ts : undefined,
-          at: performance.now(),
-        };
-        push(history, channel, post);
-        if (post.username === undefined) botPosts.push(post);
-        else {
-          push(agentPosts, channel, post);
-          api.onAgentPost?.(post);
+      case 'chat.update':
+      case 'chat.appendStream':
+      case 'chat.stopStream': {
+        const target = find(params);
+        if (!target) return { ok: false, error: 'message_not_found' };
+        target.edits += 1;
+        if (method === 'chat.update') {
+          if (params.text !== undefined) target.text = String(params.text);
+          if (params.blocks !== undefined) target.blocks = params.blocks;
+          if (params.metadata !== undefined) target.metadata = params.metadata;
+        } else if (params.markdown_text !== undefined) {
+          target.text += String(params.markdown_text);
         }
         return {
           ok: true,
-          channel,
-          ts,
-          message: {
-            type: 'message',
-            text: post.text,
-            ts,
-            bot_id: bot.botId,
-            user: bot.userId,
-            ...(post.username && { username: post.username }),
-            ...(post.threadTs && { thread_ts: post.threadTs }),
-          },
+          channel: target.channel,
+          ts: target.ts,
+          text: target.text,
+          message: messageOf(target),
         };
+      }
+      case 'chat.delete': {
+        const target = find(params);
+        if (!target) return { ok: false, error: 'message_not_found' };
+        for (const list of [history.get(target.channel), agentPosts.get(target.channel), botPosts]) {
+          const at = list?.indexOf(target) ?? -1;
+          if (list && at >= 0) list.splice(at, 1);
+        }
+        deleted.push(target);
+        return { ok: true, channel: target.channel, ts: target.ts };
       }
       case 'auth.test':
         return {
@@ -144,18 +202,27 @@ export async function startLeanSlackApi(
       case 'conversations.replies': {
         const all = history.get(String(params.channel ?? '')) ?? [];
         const thread = method === 'conversations.replies' ? String(params.ts ?? '') : undefined;
-        const messages = all
+        const inclusive =
+          params.inclusive === true || params.inclusive === 'true' || params.inclusive === '1';
+        const oldest = params.oldest === undefined ? undefined : String(params.oldest);
+        const latest = params.latest === undefined ? undefined : String(params.latest);
+        const limit = Number(params.limit ?? 100) || 100;
+        const matching = all
           .filter((p) => thread === undefined || p.ts === thread || p.threadTs === thread)
-          .reverse()
-          .map((p) => ({
-            type: 'message',
-            text: p.text,
-            ts: p.ts,
-            bot_id: bot.botId,
-            ...(p.username && { username: p.username }),
-            ...(p.threadTs && { thread_ts: p.threadTs }),
-          }));
-        return { ok: true, messages, has_more: false };
+          .filter(
+            (p) => oldest === undefined || compareTs(p.ts, oldest) > 0 || (inclusive && p.ts === oldest),
+          )
+          .filter(
+            (p) => latest === undefined || compareTs(p.ts, latest) < 0 || (inclusive && p.ts === latest),
+          )
+          .reverse();
+        // replies are oldest first in Slack; history newest first.
+        const ordered = thread === undefined ? matching : matching.reverse();
+        return {
+          ok: true,
+          messages: ordered.slice(0, limit).map(messageOf),
+          has_more: ordered.length > limit,
+        };
       }
       default:
         // assistant.threads.setStatus, reactions.add/remove, chat.update, …
@@ -204,6 +271,13 @@ export async function startLeanSlackApi(
       server.close(() => resolve());
     });
   return api;
+}
+
+/** Orders Slack timestamps (`seconds.micros`) exactly, without floating point. */
+function compareTs(a: string, b: string): number {
+  const [as = '0', au = '0'] = a.split('.');
+  const [bs = '0', bu = '0'] = b.split('.');
+  return Number(as) - Number(bs) || Number(au.padEnd(6, '0')) - Number(bu.padEnd(6, '0'));
 }
 
 function push(map: Map<string, LeanPost[]>, channel: string, post: LeanPost): void {
