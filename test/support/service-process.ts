@@ -98,6 +98,12 @@ export class ServiceProcess {
       { cwd: this.options.cwd, env: baseEnv(this.options.env), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;
+    // If this process exits without stopping the service (a crashed test worker), take it along.
+    const orphanGuard = (): void => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    };
+    process.once('exit', orphanGuard);
+    child.once('exit', () => process.off('exit', orphanGuard));
     const collect = (chunk: Buffer): void => {
       this.log?.write(chunk);
       const lines = chunk.toString('utf8').split('\n').filter(Boolean);
