@@ -66,10 +66,12 @@ if (!Number.isFinite(SECONDS) || SECONDS <= 0) throw new Error('--seconds needs 
 const log = (line: string) => console.log(line);
 const guard = new RunGuard();
 const stepBudgetMs = (seconds: number) => seconds * 1000 + 3000 + DRAIN_MS + 20_000;
+// The whole run: per target start-up (<= 150 s) and a warm-up backlog wait (<= 60 s), each step's
+// budget, and with --continue a backlog wait (<= 60 s) after each failing step.
 guard.arm(
-  2 * 150_000 +
+  2 * (150_000 + 60_000) +
     (RATES.length + BASELINE_RATES.length + 2) * stepBudgetMs(SECONDS) +
-    (CONTINUE ? 60_000 * RATES.length : 0),
+    (CONTINUE ? 60_000 * (RATES.length + BASELINE_RATES.length) : 0),
 );
 
 interface Started {
