@@ -59,7 +59,20 @@ export interface LeanSlackApi {
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata']);
 /** Methods that create a message; their `text` (or `markdown_text`) is the message's text. */
 const POSTING = new Set(['chat.postMessage', 'chat.startStream']);
-const TS_BASE = 1_700_000_000;
+
+let tsSecond = 0;
+let tsSequence = 0;
+
+/** Like Slack's: the posting time in seconds, then a sequence unique within that second. */
+function nextTs(): string {
+  const second = Math.max(Math.floor(Date.now() / 1000), tsSecond);
+  if (second !== tsSecond) {
+    tsSecond = second;
+    tsSequence = 0;
+  }
+  tsSequence += 1;
+  return `${second}.${String(tsSequence).padStart(6, '0')}`;
+}
 
 export async function startLeanSlackApi(
   options: { token?: string; teamId?: string; port?: number } = {},
@@ -73,7 +86,6 @@ export async function startLeanSlackApi(
   /** Everything posted, per channel, for conversations.history / replies. */
   const history = new Map<string, LeanPost[]>();
   const calls = new Map<string, number>();
-  let counter = 0;
 
   const api: LeanSlackApi = {
     apiUrl: '',
@@ -114,8 +126,7 @@ export async function startLeanSlackApi(
   function post(method: string, params: Record<string, unknown>): Record<string, unknown> {
     const channel = String(params.channel ?? '');
     if (!channel) return { ok: false, error: 'channel_not_found' };
-    counter += 1;
-    const ts = `${TS_BASE + Math.floor(counter / 1_000_000)}.${String(counter % 1_000_000).padStart(6, '0')}`;
+    const ts = nextTs();
     const created: LeanPost = {
       channel,
       ts,
