@@ -22,7 +22,7 @@ import type { Db } from './store/database.ts';
 import { createDirectory, type Directory } from './store/directory.ts';
 import type { HotStore } from './store/hot/types.ts';
 import { createAgentLimits } from './worker/agent-limits.ts';
-import { createDelivery } from './worker/delivery.ts';
+import { createDelivery, mayPostInline } from './worker/delivery.ts';
 import { createModelRegistry, type ModelRegistry } from './worker/providers/registry.ts';
 import { answerWithFailure, createReplyProcessor } from './worker/reply-processor.ts';
 import { closeWorker, startDeliveryWorker, startReplyWorker } from './worker/workers.ts';
@@ -141,6 +141,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   });
   const delivery = createDelivery({
     store,
+    firstAttemptMs: settings.jobLockMs,
     bus,
     typing,
     adapters,
@@ -155,7 +156,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   /** Never throws: a reply that could not be handed over is found by the sweeper. */
   async function handOff(reply: ReplyToPost, meta: { replyJobId: string; receivedAt: number }) {
-    if (role === 'all') {
+    // A run that lost time (a stalled job) past JOB_LOCK_MS hands the reply over instead of posting.
+    if (role === 'all' && mayPostInline(reply.createdAt, Date.now(), settings.jobLockMs)) {
       try {
         await delivery.deliver(reply, { postedParts: [], mayHavePosted: false, ...meta });
         return;
@@ -171,7 +173,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         replyId: reply.id,
         ...meta,
         // Carried only to a separate gateway's first attempt; a retry reads it back with its parts.
-        ...(role !== 'all' && { reply }),
+        ...(role === 'worker' && { reply }),
       });
     } catch (error) {
       logger.error(

@@ -60,6 +60,8 @@ export async function startHarness(
     adapters: { slack: adapter },
     prefix,
     shutdownGraceMs: 2000,
+    // The tests of a file share a database: a sweeper would answer another test's leftovers here.
+    sweeper: false,
     ...options,
   });
   const team = `T${prefix}`;
