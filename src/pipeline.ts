@@ -201,7 +201,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     prefix,
     logger,
     lockDurationMs: settings.jobLockMs,
-    stalledIntervalMs: settings.jobLockMs,
+    // BullMQ takes a job over on the second check after its lock is gone: checking at half the lock
+    // time hands a dead process's jobs on within about 1.5 x JOB_LOCK_MS.
+    stalledIntervalMs: Math.max(500, Math.round(settings.jobLockMs / 2)),
   };
   const replySettings = {
     contextMessages: settings.contextMessages,
