@@ -122,7 +122,7 @@ async function startService(slack: LeanSlackApi): Promise<Started> {
   };
   const created = await runCli(
     ['agents', 'create', 'Aria', '--workspace', `slack:${slack.bot.teamId}`],
-    { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
+    { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', AGENT_MAX_CONCURRENT: '1000' },
     dir,
     120_000,
   );
