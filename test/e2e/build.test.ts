@@ -37,6 +37,7 @@ beforeEach(() => {
     [
       "import { greeting } from './lib/greeting.ts';",
       "const from: string = import.meta.url.includes('/dist/') ? 'dist' : 'src';",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the sample project's source text
       "console.log(`${greeting} from ${from}: ${process.argv.slice(2).join(' ')}`);",
       '',
     ].join('\n'),
