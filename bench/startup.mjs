@@ -8,12 +8,14 @@
 // DIR (default: a new temporary folder) is the working directory of the started process; its
 // ./data/agent-bridge.db is migrated before the timed runs when it does not exist yet (not timed),
 // so each run sees a migrated SQLite database and nothing else configured (Redis at its default address must be up).
-// Each run prints `healthz_ms=… rss_mb=…`; the last line gives the medians. Whole-process figures
+// Each run prints `healthz_ms=… cpu_s=… rss_mb=…` (the started process's CPU time and peak RSS when
+// /healthz first answered); the last line gives the medians. Whole-process figures
 // of a single run (wall time including this script's own start and the kill, peak memory):
 //   /usr/bin/time -v node bench/startup.mjs --runs 1 --dir /tmp/ab-bench
 //   hyperfine --warmup 1 'node bench/startup.mjs --runs 1 --dir /tmp/ab-bench'
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -50,6 +52,31 @@ function freePort() {
   });
 }
 
+/**
+ * CPU seconds the process has used so far, its reaped children included (the Prisma CLI that
+ * start may spawn): utime + stime + cutime + cstime from /proc/<pid>/stat, in clock ticks (Linux).
+ */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const ticks = [11, 12, 13, 14].reduce((sum, at) => sum + Number(fields[at]), 0);
+    return ticks / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** GET /healthz on loopback: true on 200. node:http, not fetch: polling must cost the machine little. */
+function healthy(port) {
+  return new Promise((resolve) => {
+    const request = get({ host: '127.0.0.1', port, path: '/healthz', agent: false }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    request.on('error', () => resolve(false));
+  });
+}
+
 /** VmHWM: the peak resident set of a live process (Linux). */
 function peakRssMb(pid) {
   try {
@@ -79,19 +106,16 @@ async function once() {
   for (;;) {
     if (exited) throw new Error(`start exited before /healthz answered:\n${stderr}`);
     if (performance.now() - started > 60_000) throw new Error('no /healthz within 60 s');
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    if (await healthy(port)) break;
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
   const ms = performance.now() - started;
   const rss = peakRssMb(child.pid);
+  const cpu = cpuSeconds(child.pid);
   const gone = new Promise((resolve) => child.on('exit', resolve));
   child.kill('SIGKILL');
   await gone;
-  return { ms, rss };
+  return { ms, rss, cpu };
 }
 
 const median = (values) => {
@@ -105,10 +129,13 @@ try {
   for (let i = 0; i < runs; i++) {
     const result = await once();
     results.push(result);
-    console.log(`healthz_ms=${result.ms.toFixed(0)} rss_mb=${result.rss.toFixed(0)}`);
+    console.log(
+      `healthz_ms=${result.ms.toFixed(0)} cpu_s=${result.cpu.toFixed(2)} rss_mb=${result.rss.toFixed(0)}`,
+    );
   }
+  const mid = (key) => median(results.map((r) => r[key]));
   console.log(
-    `median over ${runs}: healthz_ms=${median(results.map((r) => r.ms)).toFixed(0)} rss_mb=${median(results.map((r) => r.rss)).toFixed(0)}`,
+    `median over ${runs}: healthz_ms=${mid('ms').toFixed(0)} cpu_s=${mid('cpu').toFixed(2)} rss_mb=${mid('rss').toFixed(0)}`,
   );
 } finally {
   if (!given && !args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
