@@ -6,7 +6,8 @@
 // Every .ts file under src/ is an entry point, so new files are picked up without listing them.
 // Type checking is not done here: `npm run typecheck` (tsc --noEmit) does it in CI.
 // AGENT_BRIDGE_SKIP_BUILD=1 skips it (the Dockerfile's dependency stage, which has no sources yet).
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -48,6 +49,47 @@ const keepModules = {
   },
 };
 
+/**
+ * Prisma's query compiler (~1.9 MB of WebAssembly) ships as a JavaScript module exporting it as one
+ * base64 string; parsing that 2.5 MB module costs every process that opens Prisma ~0.1 s. The
+ * generated clients' import of it is pointed at a small module that reads the very same string from
+ * a text file. A package whose module does not have exactly that shape is left alone.
+ */
+const queryCompilers = new Map();
+const prismaQueryCompiler = {
+  name: 'prisma-query-compiler',
+  setup(pluginBuild) {
+    const filter = /^@prisma\/client\/runtime\/query_compiler_bg\.([a-z]+)\.wasm-base64\.mjs$/;
+    pluginBuild.onResolve({ filter }, (args) => {
+      const provider = args.path.match(filter)[1];
+      const text = readFileSync(createRequire(join(root, 'package.json')).resolve(args.path), 'latin1');
+      const base64 = text.match(/^const wasm = "([A-Za-z0-9+/=]+)";?\s*export \{ wasm \};?\s*$/)?.[1];
+      if (!base64) return undefined;
+      queryCompilers.set(provider, base64);
+      const from = join(next, relative(src, args.resolveDir));
+      const shim = relative(from, join(next, 'vendor', `query_compiler_bg.${provider}.wasm-base64.js`));
+      return { path: shim.split(sep).join('/'), external: true };
+    });
+  },
+};
+
+function writeQueryCompilers() {
+  for (const [provider, base64] of queryCompilers) {
+    const name = `query_compiler_bg.${provider}.wasm-base64`;
+    mkdirSync(join(next, 'vendor'), { recursive: true });
+    writeFileSync(join(next, 'vendor', `${name}.txt`), base64);
+    writeFileSync(
+      join(next, 'vendor', `${name}.js`),
+      [
+        `// Written by scripts/build.mjs: what @prisma/client/runtime/${name}.mjs exports, read from a file.`,
+        "import { readFileSync } from 'node:fs';",
+        `export const wasm = readFileSync(new URL('./${name}.txt', import.meta.url), 'latin1');`,
+        '',
+      ].join('\n'),
+    );
+  }
+}
+
 // Build into a fresh folder and swap it in, so a failed build leaves the previous dist/ untouched
 // and no output of a deleted source survives.
 const next = `${out}.next`;
@@ -60,7 +102,7 @@ const result = await build({
   outbase: 'src',
   bundle: true,
   packages: 'external',
-  plugins: [keepModules],
+  plugins: [keepModules, prismaQueryCompiler],
   platform: 'node',
   format: 'esm',
   target: 'node20.19',
@@ -72,6 +114,7 @@ const result = await build({
   logLevel: 'warning',
 });
 if (result.errors.length > 0) process.exit(1);
+writeQueryCompilers();
 writeFileSync(join(next, BUILD_INFO), `${JSON.stringify({ sources }, null, 1)}\n`);
 rmSync(out, { recursive: true, force: true });
 renameSync(next, out);

@@ -130,3 +130,18 @@ describe('npm run build + bin/agent-bridge.js', () => {
     expect(buildState(root).current).toBe(false);
   });
 });
+
+describe('the project build (dist/, built by the test setup)', () => {
+  it.each(['sqlite', 'postgresql'])(
+    "%s: the generated client reads Prisma's query compiler from a file, the same text the package exports",
+    async (provider) => {
+      const name = `query_compiler_bg.${provider}.wasm-base64`;
+      const client = readFileSync(join(repo, 'dist', 'generated', provider, 'internal', 'class.js'), 'utf8');
+      expect(client).toContain(`import("../../../vendor/${name}.js")`);
+      const fromFile = await import(join(repo, 'dist', 'vendor', `${name}.js`));
+      const fromPackage = await import(`@prisma/client/runtime/${name}.mjs`);
+      expect(fromFile.wasm.length).toBeGreaterThan(1_000_000);
+      expect(fromFile.wasm).toBe(fromPackage.wasm);
+    },
+  );
+});
