@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
-# agent-bridge image: TypeScript runs through tsx (a runtime dependency), so there is no build step;
-# the deps stage compiles better-sqlite3, applies patches/ and generates the Prisma clients.
+# agent-bridge image: the deps stage compiles better-sqlite3, applies patches/ and generates the
+# Prisma clients; the build stage compiles src/ to dist/ (scripts/build.mjs, as `npm ci` does outside
+# Docker), so the image starts from JavaScript. Sources change more often than the lock: the slow
+# install stays cached while only the build reruns.
 #   docker build -t agent-bridge .
 #   docker run -p 3000:3000 -v agent-bridge-data:/data -e REDIS_URL=redis://host:6379 agent-bridge
 
@@ -14,15 +16,23 @@ RUN npm install -g npm@11.19.1 --no-audit --no-fund
 # node-gyp takes Node's headers from the image (/usr/local/include/node) instead of downloading them.
 ENV npm_config_nodedir=/usr/local
 # What postinstall needs (patch-package, then scripts/prisma.mjs generate with prisma.config.ts,
-# which imports src/store/database-url.ts).
+# which imports src/store/database-url.ts). Its last step, the build, waits for the sources: the
+# build stage runs it.
 COPY package.json package-lock.json prisma.config.ts ./
 COPY patches ./patches
 COPY prisma ./prisma
 COPY scripts ./scripts
+COPY bin ./bin
 COPY src/store/database-url.ts ./src/store/database-url.ts
-RUN npm ci --no-audit --no-fund \
+RUN AGENT_BRIDGE_SKIP_BUILD=1 npm ci --no-audit --no-fund \
   && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
   && rm -rf node_modules/.cache
+
+FROM deps AS build
+# esbuild is a production dependency: the pruned node_modules can build.
+COPY tsconfig.json ./
+COPY src ./src
+RUN node scripts/build.mjs
 
 FROM node:20-bookworm-slim
 WORKDIR /app
@@ -34,8 +44,9 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json prisma.config.ts ./
 COPY bin ./bin
 COPY prisma ./prisma
-COPY src ./src
-COPY --from=deps /app/src/generated ./src/generated
+# The sources and their build from one stage: bin/agent-bridge.js checks that dist/ is current.
+COPY --from=build /app/src ./src
+COPY --from=build /app/dist ./dist
 RUN mkdir -p /data && chown node:node /data
 VOLUME /data
 USER node

@@ -8,6 +8,6 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: integration files share Redis and a database server; run files two at a time.
     maxWorkers: 2,
-    globalSetup: ['test/setup/global.ts'],
+    globalSetup: ['test/setup/build.ts', 'test/setup/global.ts'],
   },
 });

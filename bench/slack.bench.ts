@@ -25,6 +25,7 @@ import { type LeanSlackApi, startLeanSlackApi } from '../test/fakes/slack-web-le
 import { freePort } from '../test/support/free-port.ts';
 import { adminPostgresUrl, postgresUrlFor } from '../test/support/postgres-url.ts';
 import { openRedisScope, type RedisScope } from '../test/support/redis-scope.ts';
+import buildIfStale from '../test/setup/build.ts';
 import { runCli, ServiceProcess } from '../test/support/service-process.ts';
 import { bounded, RunGuard } from './run-guard.ts';
 import { figureLines, stepTable, type TargetRun } from './slack-report.ts';
@@ -292,6 +293,7 @@ async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 }
 
 async function main(): Promise<number> {
+  buildIfStale(); // `start` runs dist/ and refuses a stale one
   const load = loadavg();
   log(
     `bench:slack run ${RUN}: ${cpus().length} cores, load ${load.map((l) => l.toFixed(2)).join(' ')}, ` +

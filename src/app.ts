@@ -4,7 +4,6 @@
  * Every role serves HTTP so each process can be probed and scraped; give each its own PORT.
  */
 
-import { adapterHooks, createPlatformAdapters } from './adapters/platforms.ts';
 import type { Config } from './config.ts';
 import { configSecrets, platformStatus } from './config.ts';
 import type { Platform, PlatformAdapter } from './core/types.ts';
@@ -66,15 +65,11 @@ export async function startApp(
     },
   });
   // Slack's endpoint must be mounted before any body parser touches the request (signatures).
+  // Loaded on demand: a worker has no adapters, and each platform's SDK loads only when configured.
   const adapters =
     role === 'worker'
       ? {}
-      : (options.adapters ??
-        createPlatformAdapters(
-          config,
-          adapterHooks(config, database.db, logger, () => pipeline as Pipeline),
-          http.app,
-        ));
+      : (options.adapters ?? (await buildPlatformAdapters(config, database, logger, http, () => pipeline)));
   pipeline = createPipeline({
     settings: config,
     store,
@@ -139,6 +134,18 @@ export async function startApp(
       await database.close();
     },
   };
+}
+
+async function buildPlatformAdapters(
+  config: Config,
+  database: Database,
+  logger: Logger,
+  http: HttpServer,
+  pipeline: () => Pipeline | undefined,
+): Promise<Partial<Record<Platform, PlatformAdapter>>> {
+  const { adapterHooks, createPlatformAdapters } = await import('./adapters/platforms.ts');
+  const hooks = adapterHooks(config, database.db, logger, () => pipeline() as Pipeline);
+  return createPlatformAdapters(config, hooks, http.app);
 }
 
 function isLoopback(host: string): boolean {

@@ -158,7 +158,7 @@ function addAgentCommands(program: Command): void {
         import('./store/database.ts'),
         import('./commands/handlers.ts'),
         import('./commands/render-text.ts'),
-        import('./adapters/shell/chat.ts'),
+        import('./adapters/shell/os-user.ts'),
       ]);
       await migrateDatabase(config.databaseUrl);
       const database = await openDatabase(config.databaseUrl);

@@ -3,9 +3,10 @@
  * Secrets are removed twice: by field path (below) and, when the caller passes the configured
  * secret values, by value on every written line (catches a token inside a message string).
  */
+import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 
 export type Logger = pino.Logger;
 
@@ -73,7 +74,7 @@ export function createLogger(opts: LoggerOptions): Logger {
     ...(secrets.length > 0 && { hooks: { streamWrite: (line: string) => redactSecrets(line, secrets) } }),
   };
   const stream = usePretty
-    ? pretty({
+    ? loadPretty()({
         colorize: opts.destination === undefined,
         sync: true,
         translateTime: 'SYS:HH:MM:ss.l',
@@ -82,6 +83,14 @@ export function createLogger(opts: LoggerOptions): Logger {
       })
     : (opts.destination ?? pino.destination(1));
   return pino(options, stream);
+}
+
+/**
+ * pino-pretty (CommonJS, ~0.1 s to load with its dependencies) is loaded only for a terminal: a
+ * service writing JSON lines does not pay for it. `require` keeps createLogger synchronous.
+ */
+function loadPretty(): typeof PinoPretty {
+  return createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
 }
 
 /** pino-pretty pipes into its destination, so a bare `{ write }` object is wrapped in a Writable. */

@@ -14,9 +14,7 @@ import { listAgents } from '../store/agents.ts';
 import { catchUpPoints } from '../store/catch-up.ts';
 import type { Db } from '../store/database.ts';
 import { findWorkspace } from '../store/identities.ts';
-import { createDiscordAdapter } from './discord/index.ts';
 import type { AdapterHooks } from './hooks.ts';
-import { createSlackAdapter } from './slack/index.ts';
 
 export function adapterHooks(config: Config, db: Db, logger: Logger, pipeline: () => Pipeline): AdapterHooks {
   const onChange = () =>
@@ -41,13 +39,23 @@ export function adapterHooks(config: Config, db: Db, logger: Logger, pipeline: (
   };
 }
 
-export function createPlatformAdapters(
+/**
+ * Each platform's module (and so its SDK: Bolt, discord.js, each ~0.4 s to load) is imported only
+ * when that platform is configured.
+ */
+export async function createPlatformAdapters(
   config: Config,
   hooks: AdapterHooks,
   app: Express,
-): Partial<Record<Platform, PlatformAdapter>> {
+): Promise<Partial<Record<Platform, PlatformAdapter>>> {
   const adapters: Partial<Record<Platform, PlatformAdapter>> = {};
-  if (config.slack.mode !== 'off') adapters.slack = createSlackAdapter({ config: config.slack, hooks, app });
-  if (config.discord.enabled) adapters.discord = createDiscordAdapter({ config: config.discord, hooks });
+  if (config.slack.mode !== 'off') {
+    const { createSlackAdapter } = await import('./slack/index.ts');
+    adapters.slack = createSlackAdapter({ config: config.slack, hooks, app });
+  }
+  if (config.discord.enabled) {
+    const { createDiscordAdapter } = await import('./discord/index.ts');
+    adapters.discord = createDiscordAdapter({ config: config.discord, hooks });
+  }
   return adapters;
 }

@@ -7,9 +7,6 @@
  * HttpOnly, SameSite=Strict `ab_admin` cookie (scoped to /admin/queues) and redirects to the same
  * page without the token; `requireAdminToken` accepts either.
  */
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
 import type { Express, RequestHandler } from 'express';
 import type { Queues } from '../jobs/queues.ts';
 import { requireAdminToken } from '../server.ts';
@@ -32,16 +29,34 @@ export function mountOperations(app: Express, opts: OperationsOptions): void {
   app.get('/metrics', guard, opts.metricsHandler);
 
   if (!opts.queues) return;
+  const queues = opts.queues;
+  const handlers = opts.adminToken ? [tokenLogin(opts.adminToken), guard] : [];
+  // Bull Board takes ~0.2 s to load: it is built by the first request that passed the guard, and
+  // mounted behind this layer (same path, same guard), which then hands the request on to it.
+  let mounted: Promise<void> | undefined;
+  app.use(BOARD_PATH, ...handlers, (_req, _res, next) => {
+    mounted ??= boardRouter(queues).then((router) => {
+      app.use(BOARD_PATH, ...handlers, router);
+    });
+    mounted.then(() => next(), next);
+  });
+}
+
+async function boardRouter(queues: Queues): Promise<RequestHandler> {
+  const [{ createBullBoard }, { BullMQAdapter }, { ExpressAdapter }] = await Promise.all([
+    import('@bull-board/api'),
+    import('@bull-board/api/bullMQAdapter'),
+    import('@bull-board/express'),
+  ]);
   const serverAdapter = new ExpressAdapter().setBasePath(BOARD_PATH);
   createBullBoard({
-    queues: [opts.queues.replies, opts.queues.deliveries].map(
+    queues: [queues.replies, queues.deliveries].map(
       (queue) => new BullMQAdapter(queue, { readOnlyMode: false }),
     ),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'agent-bridge queues' } },
   });
-  const handlers = opts.adminToken ? [tokenLogin(opts.adminToken), guard] : [];
-  app.use(BOARD_PATH, ...handlers, serverAdapter.getRouter());
+  return serverAdapter.getRouter() as RequestHandler;
 }
 
 /**

@@ -4,7 +4,6 @@
  */
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import pg from 'pg';
 import type { Config } from '../config.ts';
 import { pingRedis, withTimeout } from '../infra/redis.ts';
 import { databaseTarget } from '../store/database-url.ts';
@@ -49,6 +48,8 @@ async function checkDatabase(url: string, timeoutMs: number): Promise<Problem | 
     }
   }
   const { provider: _p, schema: _s, ...connection } = target;
+  // Loaded only for PostgreSQL: a SQLite start does not pay for the driver.
+  const { default: pg } = await import('pg');
   const client = new pg.Client({ ...connection, connectionTimeoutMillis: timeoutMs });
   client.on('error', () => {});
   try {

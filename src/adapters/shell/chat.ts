@@ -3,7 +3,6 @@
  * pipeline as Slack and Discord (orchestrator, queues, worker, delivery). Each input line is one
  * message; at the end of input the chat waits for the replies it asked for, then exits.
  */
-import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Config } from '../../config.ts';
 import type { AgentBridgeEvents, EventBus } from '../../core/events.ts';
@@ -17,6 +16,7 @@ import { type Db, openDatabase } from '../../store/database.ts';
 import { openHotStore } from '../../store/hot/open.ts';
 import { ensureWorkspace } from '../../store/identities.ts';
 import { migrateDatabase } from '../../store/migrate.ts';
+import { osUserName } from './os-user.ts';
 import { SHELL_BOT, ShellAdapter } from './shell-adapter.ts';
 
 export const SHELL_WORKSPACE = 'local';
@@ -238,13 +238,4 @@ function waitLimitMs(config: Config): number {
   const backoffs = config.jobBackoffMs * (2 ** Math.max(0, config.jobAttempts - 1) - 1);
   const total = config.llmTimeoutMs * config.jobAttempts + backoffs + config.debounceMs + 30_000;
   return Math.min(total, 2 ** 31 - 1);
-}
-
-/** The OS user name; `fallback` where there is none (no passwd entry in some containers). */
-export function osUserName(fallback = 'you'): string {
-  try {
-    return userInfo().username || fallback;
-  } catch {
-    return fallback;
-  }
 }

@@ -2,7 +2,7 @@
  * The Slack app manifest for "Create an app → From a manifest": the bot user, every scope and
  * event this adapter uses, `/agent`, and either request URLs (HTTP) or Socket Mode.
  */
-import { SLACK_EVENTS_PATH } from './receiver.ts';
+import { SLACK_EVENTS_PATH } from './paths.ts';
 
 export interface SlackManifestOptions {
   /** Public base URL of the service, e.g. https://bridge.example.com (HTTP mode). */

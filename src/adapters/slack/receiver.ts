@@ -18,8 +18,9 @@ import {
 } from '@slack/bolt';
 import type { Express } from 'express';
 import type { Logger } from '../../logger.ts';
+import { SLACK_EVENTS_PATH } from './paths.ts';
 
-export const SLACK_EVENTS_PATH = '/slack/events';
+export { SLACK_EVENTS_PATH };
 
 /** Slack waits 3 s for the acknowledgement; this leaves room for the network. */
 export const DEFAULT_ACK_BUDGET_MS = 2500;
