@@ -56,9 +56,11 @@ export function startDeliveryWorker(
   });
   worker.on('error', (error) => options.logger.error({ err: error, queue: DELIVERIES }, 'worker error'));
   worker.on('failed', (job, error) => {
-    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
-      options.logger.error({ err: error, jobId: job.id }, 'delivery failed for good');
-    }
+    if (!job) return;
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1);
+    const fields = { err: error, jobId: job.id, attempt: job.attemptsMade };
+    if (final) options.logger.error(fields, 'delivery failed for good');
+    else options.logger.warn(fields, 'delivery attempt failed; it will be retried');
   });
   return worker;
 }

@@ -3,6 +3,7 @@
  * `v0:{timestamp}:{raw body}`): Events API callbacks, slash commands and view submissions.
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import { nextSlackTs } from './slack-ts.ts';
 
 export function slackSignature(secret: string, timestamp: number, body: string): string {
   return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
@@ -47,13 +48,8 @@ export async function postSigned(
   return { status: response.status, text, json: () => JSON.parse(text) };
 }
 
-let sequence = 0;
-
-/** A unique Slack message ts (seconds.micros). */
-export function nextTs(): string {
-  sequence += 1;
-  return `${Math.floor(Date.now() / 1000)}.${String(sequence).padStart(6, '0')}`;
-}
+/** A unique Slack message ts (seconds.micros), from the clock the fake Web APIs post with. */
+export const nextTs = nextSlackTs;
 
 export function eventId(): string {
   return `Ev${randomBytes(5).toString('hex').toUpperCase()}`;

@@ -8,6 +8,7 @@
  *   (`response_metadata.next_cursor`) and `has_more`;
  * - `metadata` only when `include_all_metadata` is set.
  */
+import { nextSlackTs } from './slack-ts.ts';
 
 export interface SlackMessageMetadata {
   event_type: string;
@@ -37,12 +38,10 @@ const REPLIES_MAX_LIMIT = 1000;
 export class SlackMessageStore {
   /** Per channel, oldest first. */
   private readonly channels = new Map<string, StoredSlackMessage[]>();
-  private lastMicros = 0;
 
   /** A new ts from the wall clock (seconds.micros), strictly increasing like Slack's. */
   nextTs(): string {
-    this.lastMicros = Math.max(Date.now() * 1000, this.lastMicros + 1);
-    return formatTs(this.lastMicros);
+    return nextSlackTs();
   }
 
   add(message: Omit<StoredSlackMessage, 'ts'> & { ts?: string }): StoredSlackMessage {
@@ -177,10 +176,6 @@ function decodeCursor(cursor: string): number | undefined {
 export function micros(ts: string): number {
   const [seconds = '0', fraction = ''] = ts.split('.');
   return Number(seconds) * 1_000_000 + Number(fraction.padEnd(6, '0').slice(0, 6));
-}
-
-function formatTs(value: number): string {
-  return `${Math.floor(value / 1_000_000)}.${String(value % 1_000_000).padStart(6, '0')}`;
 }
 
 function text(value: unknown): string {

@@ -15,6 +15,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { nextSlackTs } from './slack-ts.ts';
 
 export interface LeanPost {
   channel: string;
@@ -59,20 +60,6 @@ export interface LeanSlackApi {
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata']);
 /** Methods that create a message; their `text` (or `markdown_text`) is the message's text. */
 const POSTING = new Set(['chat.postMessage', 'chat.startStream']);
-
-let tsSecond = 0;
-let tsSequence = 0;
-
-/** Like Slack's: the posting time in seconds, then a sequence unique within that second. */
-function nextTs(): string {
-  const second = Math.max(Math.floor(Date.now() / 1000), tsSecond);
-  if (second !== tsSecond) {
-    tsSecond = second;
-    tsSequence = 0;
-  }
-  tsSequence += 1;
-  return `${second}.${String(tsSequence).padStart(6, '0')}`;
-}
 
 export async function startLeanSlackApi(
   options: { token?: string; teamId?: string; port?: number } = {},
@@ -126,7 +113,7 @@ export async function startLeanSlackApi(
   function post(method: string, params: Record<string, unknown>): Record<string, unknown> {
     const channel = String(params.channel ?? '');
     if (!channel) return { ok: false, error: 'channel_not_found' };
-    const ts = nextTs();
+    const ts = nextSlackTs();
     const created: LeanPost = {
       channel,
       ts,

@@ -7,6 +7,7 @@
 import { createHmac } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { nextSlackTs } from '../fakes/slack-ts.ts';
 
 /** Slack waits this long for the acknowledgement. */
 export const SLACK_ACK_TIMEOUT_MS = 3000;
@@ -149,7 +150,7 @@ export interface DmEvent {
 
 /**
  * A DM to the app in its own channel, as Slack wraps it (`event_callback` envelope): channel
- * `D…`, channel_type `im`, user `U…`, a unique ts and event_id for sequence number `n`.
+ * `D…`, channel_type `im`, user `U…`, a ts from Slack's clock (test/fakes/slack-ts.ts) and an event_id for sequence number `n`.
  */
 export function dmEvent(fields: {
   teamId: string;
@@ -161,8 +162,8 @@ export function dmEvent(fields: {
   const id = `${fields.tag}${fields.n.toString(36).toUpperCase().padStart(6, '0')}`;
   const channel = `D${id}`;
   const user = `U${id}`;
-  const seconds = Math.floor(Date.now() / 1000);
-  const ts = `${seconds}.${String(fields.n % 1_000_000).padStart(6, '0')}`;
+  const ts = nextSlackTs();
+  const seconds = Number(ts.split('.')[0]);
   const eventId = `Ev${id}`;
   const body = JSON.stringify({
     token: 'verification-token-unused',

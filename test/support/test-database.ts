@@ -31,13 +31,17 @@ export async function createTestDatabase(provider: Provider): Promise<TestDataba
     const url = `file:${file}`;
     const database = await openDatabase(url);
     const hot = openHotStore(url);
+    const close = async () => {
+      await hot.close();
+      await database.close();
+    };
     return {
       ...database,
       url,
       hot,
+      close,
       async drop() {
-        await hot.close();
-        await database.close();
+        await close();
         for (const ext of ['', '-wal', '-shm']) rmSync(`${file}${ext}`, { force: true });
       },
     };
@@ -49,13 +53,17 @@ export async function createTestDatabase(provider: Provider): Promise<TestDataba
   const url = postgresUrlFor(name);
   const database = await openDatabase(url);
   const hot = openHotStore(url);
+  const close = async () => {
+    await hot.close();
+    await database.close();
+  };
   return {
     ...database,
     url,
     hot,
+    close,
     async drop() {
-      await hot.close();
-      await database.close();
+      await close();
       await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
     },
   };

@@ -394,7 +394,7 @@ export function openPostgresHotStore(options: PostgresHotStoreOptions): HotStore
     },
 
     async close() {
-      await pool.end();
+      if (!pool.ended) await pool.end();
     },
   };
 }
