@@ -3,7 +3,6 @@
  * that drive it: warm-up, a burst for throughput, fixed rates for latency, and a census of the
  * SQL statements and Redis commands one message costs.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { InboundMessage } from '../src/core/types.ts';
 import { createPipeline, type PipelineOptions } from '../src/pipeline.ts';
 import { createAgent } from '../src/store/agents.ts';
@@ -165,7 +164,8 @@ export async function startBenchPipeline(
   await addBenchAgent(db);
   const adapter = new MemoryAdapter('shell', BOT);
   const pipeline = createPipeline({ ...options, db, store, adapters: { shell: adapter } });
-  const messageIndex = new AsyncLocalStorage<number>();
+  // No AsyncLocalStorage here: its promise hooks would tax every await of the pipeline measured.
+  const conversationOfMessage = new Map<number, string>();
   const byConversation = new Map<string, number>();
   let tracker = new Tracker('none', 0);
   let failedAttempts = 0;
@@ -173,9 +173,8 @@ export async function startBenchPipeline(
     const index = byConversation.get(conversationId);
     if (index !== undefined) marks[index] = now();
   };
-  pipeline.bus.on('message.created', ({ conversationId }) => {
-    const index = messageIndex.getStore();
-    if (index !== undefined) byConversation.set(conversationId, index);
+  pipeline.bus.on('message.created', ({ conversationId, messageId }) => {
+    conversationOfMessage.set(messageId, conversationId);
   });
   pipeline.bus.on('agent.responding', ({ conversationId }) => mark(conversationId, tracker.responding));
   pipeline.bus.on('job.completed', ({ conversationId }) => mark(conversationId, tracker.completed));
@@ -192,15 +191,18 @@ export async function startBenchPipeline(
   const track = (phase: string, count: number) => {
     tracker = new Tracker(phase, count);
     byConversation.clear();
+    conversationOfMessage.clear();
     return tracker;
   };
   /** Never rejects: a failed handleInbound is counted (an unhandled rejection would end the run). */
   const send = async (t: Tracker, index: number) => {
     try {
-      const outcome = await messageIndex.run(index, () =>
-        pipeline.orchestrator.handleInbound(inboundMessage(t.phase, index)),
-      );
+      const outcome = await pipeline.orchestrator.handleInbound(inboundMessage(t.phase, index));
       t.inbound[index] = now();
+      if ('messageId' in outcome) {
+        const conversationId = conversationOfMessage.get(outcome.messageId);
+        if (conversationId) byConversation.set(conversationId, index);
+      }
       if (outcome.status !== 'scheduled') t.notScheduled++;
     } catch (error) {
       t.errors++;

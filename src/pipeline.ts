@@ -22,7 +22,7 @@ import type { Db } from './store/database.ts';
 import { createDirectory, type Directory } from './store/directory.ts';
 import type { HotStore } from './store/hot/types.ts';
 import { createAgentLimits } from './worker/agent-limits.ts';
-import { createDelivery } from './worker/delivery.ts';
+import { createDelivery, mayPostInline } from './worker/delivery.ts';
 import { createModelRegistry, type ModelRegistry } from './worker/providers/registry.ts';
 import { answerWithFailure, createReplyProcessor } from './worker/reply-processor.ts';
 import { closeWorker, startDeliveryWorker, startReplyWorker } from './worker/workers.ts';
@@ -141,6 +141,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   });
   const delivery = createDelivery({
     store,
+    firstAttemptMs: settings.jobLockMs,
     bus,
     typing,
     adapters,
@@ -155,7 +156,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   /** Never throws: a reply that could not be handed over is found by the sweeper. */
   async function handOff(reply: ReplyToPost, meta: { replyJobId: string; receivedAt: number }) {
-    if (role === 'all') {
+    // A run that lost time (a stalled job) past JOB_LOCK_MS hands the reply over instead of posting.
+    if (role === 'all' && mayPostInline(reply.createdAt, Date.now(), settings.jobLockMs)) {
       try {
         await delivery.deliver(reply, { postedParts: [], mayHavePosted: false, ...meta });
         return;
@@ -171,7 +173,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         replyId: reply.id,
         ...meta,
         // Carried only to a separate gateway's first attempt; a retry reads it back with its parts.
-        ...(role !== 'all' && { reply }),
+        ...(role === 'worker' && { reply }),
       });
     } catch (error) {
       logger.error(
@@ -199,7 +201,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     prefix,
     logger,
     lockDurationMs: settings.jobLockMs,
-    stalledIntervalMs: settings.jobLockMs,
+    // BullMQ takes a job over on the second check after its lock is gone: checking at half the lock
+    // time hands a dead process's jobs on within about 1.5 x JOB_LOCK_MS.
+    stalledIntervalMs: Math.max(500, Math.round(settings.jobLockMs / 2)),
   };
   const replySettings = {
     contextMessages: settings.contextMessages,
@@ -293,7 +297,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   // Every process forgets cached agents when any process announces a change.
   const subscriber = connect();
   subscriber.on('message', () => directory.forgetChanges());
-  subscriber.on('ready', () => directory.forgetChanges());
+  // After a reconnect, announcements may have been missed while the connection was down.
+  let connectedBefore = false;
+  subscriber.on('ready', () => {
+    if (connectedBefore) directory.forgetChanges();
+    connectedBefore = true;
+  });
   subscriber.subscribe(keys.directoryChanges).catch((error: unknown) => {
     logger.warn(
       { err: error },

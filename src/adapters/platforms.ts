@@ -13,6 +13,7 @@ import type { Pipeline } from '../pipeline.ts';
 import { listAgents } from '../store/agents.ts';
 import { catchUpPoints } from '../store/catch-up.ts';
 import type { Db } from '../store/database.ts';
+import { findWorkspace } from '../store/identities.ts';
 import { createDiscordAdapter } from './discord/index.ts';
 import type { AdapterHooks } from './hooks.ts';
 import { createSlackAdapter } from './slack/index.ts';
@@ -31,9 +32,7 @@ export function adapterHooks(config: Config, db: Db, logger: Logger, pipeline: (
     parseCommand: parseAgentCommand,
     onCommand: (context, command) => runAgentCommand({ db, config, onChange }, context, command),
     async listAgents(platform, workspaceExternalId) {
-      const workspace = await db.workspace.findUnique({
-        where: { platform_externalId: { platform, externalId: workspaceExternalId } },
-      });
+      const workspace = await findWorkspace(db, platform, workspaceExternalId);
       if (!workspace) return [];
       const agents = await listAgents(db, workspace.id);
       return agents.map((a) => ({ id: a.id, name: a.name, role: a.role }));

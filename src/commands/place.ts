@@ -1,6 +1,6 @@
 /** The verbs about where an agent answers: join and leave this channel, use in this DM. Anyone may. */
-import { audit, joinChannel, leaveChannel } from '../store/agents.ts';
-import { ensureConversation, setActiveAgent } from '../store/conversations.ts';
+import { joinChannel, leaveChannel, useAgentInDm } from '../store/agents.ts';
+import { ensureConversation } from '../store/conversations.ts';
 import type { CommandReply } from './command.ts';
 import { excerpt } from './fields.ts';
 import { findReachable } from './reach.ts';
@@ -52,9 +52,6 @@ export async function useVerb(s: Session, name: string): Promise<CommandReply> {
   if (conversation.activeAgentId === agent.id)
     return succeeded(`${agent.name} already answers in this DM.${paused}`);
   const actor = await actorOf(s);
-  await s.db.$transaction(async (tx) => {
-    await setActiveAgent(tx, conversation.id, agent.id);
-    await audit(tx, agent.id, actor, 'use', { conversationId: conversation.id, channelId });
-  });
+  await useAgentInDm(s.db, agent.id, conversation.id, channelId, actor);
   return succeeded(`${agent.name} answers in this DM now.${paused}`);
 }

@@ -4,6 +4,7 @@
  * them; a name found in several places is a question, never a guess.
  */
 import { findAgentByName, listAgents } from '../store/agents.ts';
+import { workspacesOf } from '../store/identities.ts';
 import { excerpt } from './fields.ts';
 import { type AgentRow, type Found, failed, findAgent, type Session } from './session.ts';
 import { createExample } from './usage.ts';
@@ -76,9 +77,7 @@ export async function agentsInReach(s: Session): Promise<Array<{ agent: Reachabl
 /** The DM's own workspace, then the shared servers in the order the adapter gave them. */
 async function places(s: Session): Promise<Place[]> {
   const ids = s.ctx.dmWorkspaceExternalIds ?? [];
-  const rows = await s.db.workspace.findMany({
-    where: { platform: s.ctx.platform, externalId: { in: ids } },
-  });
+  const rows = await workspacesOf(s.db, s.ctx.platform, ids);
   const servers = ids.flatMap((externalId): Place[] => {
     const row = rows.find((w) => w.externalId === externalId);
     if (!row || row.id === s.workspaceId) return [];

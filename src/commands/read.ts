@@ -6,7 +6,8 @@
 import { AGENT_NAME_RULE } from '../core/agent-name.ts';
 import { effectiveSystemPrompt } from '../core/system-prompt.ts';
 import type { Platform } from '../core/types.ts';
-import { auditTrail, listAgents } from '../store/agents.ts';
+import { agentChannelIds, auditTrail, countReplies, listAgents } from '../store/agents.ts';
+import { findUser } from '../store/identities.ts';
 import type { CommandReply } from './command.ts';
 import {
   agentsInReach,
@@ -63,12 +64,11 @@ export async function showVerb(s: Session, name: string): Promise<CommandReply> 
   if (!found.agent) return found.reply;
   const { agent } = found;
   const server = found.where ? [{ label: 'Server', value: found.where }] : [];
-  const [created, channels, replies] = await Promise.all([
+  const [created, channelIds, replies] = await Promise.all([
     createdBy(s, agent.id, agent.createdAt),
-    s.db.channelAgent.findMany({ where: { agentId: agent.id }, orderBy: { channelId: 'asc' } }),
-    s.db.job.count({ where: { agentId: agent.id, status: 'completed' } }),
+    agentChannelIds(s.db, agent.id),
+    countReplies(s.db, agent.id),
   ]);
-  const channelIds = channels.map((c) => c.channelId);
   const none = '(none)';
   return succeeded(`Created by ${created}.`, {
     title: agent.name,
@@ -107,9 +107,7 @@ export function helpVerb(platform?: Platform): CommandReply {
 /** `Ana on 2026-11-24`, from the audit trail (the creator's current name when they are a user). */
 async function createdBy(s: Session, agentId: string, fallback: Date): Promise<string> {
   const creation = (await auditTrail(s.db, agentId)).find((entry) => entry.action === 'create');
-  const user = creation?.actorId
-    ? await s.db.platformUser.findUnique({ where: { id: creation.actorId } })
-    : undefined;
+  const user = creation?.actorId ? await findUser(s.db, creation.actorId) : undefined;
   const who = user?.displayName || creation?.actorLabel || 'unknown';
   return `${who} on ${(creation?.createdAt ?? fallback).toISOString().slice(0, 10)}`;
 }

@@ -2,7 +2,7 @@
 import type { Config } from '../config.ts';
 import { type Actor, findAgentByName, listAgents } from '../store/agents.ts';
 import type { Db } from '../store/database.ts';
-import { ensureUser, ensureWorkspace } from '../store/identities.ts';
+import { ensureUser, ensureWorkspace, findUser } from '../store/identities.ts';
 import type { CommandContext, CommandReply } from './command.ts';
 import { excerpt } from './fields.ts';
 import type { AgentCreator } from './permissions.ts';
@@ -65,7 +65,7 @@ export async function findAgent(session: Session, name: string): Promise<Found> 
 /** The creator as permissions compare them; null for agents made outside any platform. */
 export async function creatorOf(session: Session, agent: AgentRow): Promise<AgentCreator | null> {
   if (!agent.ownerId) return null;
-  const owner = await session.db.platformUser.findUnique({ where: { id: agent.ownerId } });
+  const owner = await findUser(session.db, agent.ownerId);
   if (!owner) return null;
   return {
     platform: owner.platform as AgentCreator['platform'],

@@ -38,10 +38,9 @@ export function replyJobId(conversationId: string, agentId: string, messageId: n
 
 /**
  * The delivery job id of a stored reply message: the same reply always maps to the same job, so
- * enqueueing it twice (a retried reply job, a crash between store and enqueue) posts it once.
- * `attempt` > 0 marks a re-enqueue by the sweeper.
+ * enqueueing it twice (a retried reply job, a crash between store and enqueue, the sweeper) adds it
+ * once.
  */
-export function deliveryJobId(replyMessageId: number | string, attempt = 0): string {
-  const id = ['deliver', escapeIdPart(String(replyMessageId))].join(SEPARATOR);
-  return attempt > 0 ? `${id}${SEPARATOR}s${attempt}` : id;
+export function deliveryJobId(replyMessageId: number | string): string {
+  return ['deliver', escapeIdPart(String(replyMessageId))].join(SEPARATOR);
 }

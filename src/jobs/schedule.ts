@@ -59,15 +59,13 @@ export async function scheduleReplies(
   await queue.addBulk(jobs.map((job) => replyJob(settings, job.data, job.attempt)));
 }
 
-export function deliveryJob(
-  data: DeliveryJobData & { replyId: number },
-  attempt = 0,
-): BulkJob<DeliveryJobData> {
+/** One job id per reply: adding it again while it exists adds nothing. */
+export function deliveryJob(data: DeliveryJobData & { replyId: number }): BulkJob<DeliveryJobData> {
   return {
     name: 'deliver',
     data,
     opts: {
-      jobId: deliveryJobId(data.replyId, attempt),
+      jobId: deliveryJobId(data.replyId),
       attempts: DELIVERY_ATTEMPTS,
       backoff: { type: 'exponential', delay: 1000 },
       removeOnComplete: { count: 1000 },
@@ -79,9 +77,8 @@ export function deliveryJob(
 export async function scheduleDelivery(
   queue: Queue<DeliveryJobData>,
   data: DeliveryJobData & { replyId: number },
-  attempt = 0,
 ): Promise<void> {
-  const job = deliveryJob(data, attempt);
+  const job = deliveryJob(data);
   await queue.add(job.name, job.data, job.opts);
 }
 

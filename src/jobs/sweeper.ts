@@ -7,7 +7,9 @@
  *   failure notice, so the user is told instead of waiting forever;
  * - re-enqueues the delivery of every stored reply never marked delivered whose reply job and
  *   delivery job are both gone (a crash mid-post, a delivery that ran out of attempts), up to
- *   MAX_DELIVERY_REQUEUES times and for a day.
+ *   MAX_DELIVERY_REQUEUES times and for a day. It only looks at replies stored more than
+ *   JOB_LOCK_MS ago: until then the run that stored a reply may post it itself (see
+ *   worker/delivery.ts `mayPostInline`), after that it may only hand it over.
  * Each pass handles at most `batch` of each, so a long outage drains over several passes.
  */
 import { randomBytes } from 'node:crypto';
@@ -68,6 +70,8 @@ export interface Sweeper {
 export function createSweeper(deps: SweeperDeps): Sweeper {
   const { store, queues, redis, keys, settings, logger } = deps;
   const batch = deps.batch ?? 500;
+  // Younger intents may still be waiting for their debounce; younger replies may still be posted by
+  // the run that stored them (worker/delivery.ts mayPostInline).
   const grace = settings.debounceMs + settings.jobLockMs;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
@@ -126,14 +130,19 @@ export function createSweeper(deps: SweeperDeps): Sweeper {
     for (const reply of replies) {
       // While its reply job runs, that job is delivering it (inline) or handing it over.
       if (await isLive(queues.replies, reply.queueJobId)) continue;
+      // One delivery job id per reply, whoever adds it: a late hand-over of the same reply finds the
+      // sweeper's job there and adds nothing.
+      const jobId = deliveryJobId(reply.id);
+      const existing = await queues.deliveries.getJob(jobId);
+      if (existing && LIVE.has(await existing.getState())) continue;
       const done = Number((await redis.get(`${keys.sweeperCounts}:delivery:${reply.id}`)) ?? 0);
-      if (await isLive(queues.deliveries, deliveryJobId(reply.id, done))) continue;
       if (done >= MAX_DELIVERY_REQUEUES) continue;
       const attempt = await strike(`delivery:${reply.id}`);
       if (attempt === MAX_DELIVERY_REQUEUES) {
         logger.error({ replyId: reply.id }, 'a reply could not be delivered after many attempts: last try');
       }
-      await scheduleDelivery(queues.deliveries, { replyId: reply.id }, attempt);
+      await existing?.remove();
+      await scheduleDelivery(queues.deliveries, { replyId: reply.id });
       requeued += 1;
     }
     return requeued;

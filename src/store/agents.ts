@@ -129,6 +129,31 @@ export async function leaveChannel(db: Db, agentId: string, channelId: string, a
   });
 }
 
+/** The channels an agent joined, by id. */
+export async function agentChannelIds(db: DbOrTx, agentId: string): Promise<string[]> {
+  const rows = await db.channelAgent.findMany({ where: { agentId }, orderBy: { channelId: 'asc' } });
+  return rows.map((row) => row.channelId);
+}
+
+/** Replies the agent has given (failure notices not counted). */
+export function countReplies(db: DbOrTx, agentId: string): Promise<number> {
+  return db.job.count({ where: { agentId, status: 'completed' } });
+}
+
+/** `/agent use`: the agent answers in this DM from now on, and the audit says who chose it. */
+export async function useAgentInDm(
+  db: Db,
+  agentId: string,
+  conversationId: string,
+  channelId: string,
+  actor: Actor,
+): Promise<void> {
+  await db.$transaction(async (tx) => {
+    await tx.conversation.update({ where: { id: conversationId }, data: { activeAgentId: agentId } });
+    await audit(tx, agentId, actor, 'use', { conversationId, channelId });
+  });
+}
+
 export function auditTrail(db: DbOrTx, agentId: string) {
   return db.agentAudit.findMany({ where: { agentId }, orderBy: { id: 'asc' } });
 }

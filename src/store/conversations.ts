@@ -34,3 +34,12 @@ export async function ensureConversation(db: DbOrTx, key: ConversationKey, kind:
 export function setActiveAgent(db: DbOrTx, conversationId: string, agentId: string | null) {
   return db.conversation.update({ where: { id: conversationId }, data: { activeAgentId: agentId } });
 }
+
+/** The highest message a reply's model call saw (what it answers), if it is a reply. */
+export async function answeredThrough(db: DbOrTx, replyMessageId: number): Promise<number | null> {
+  const reply = await db.message.findUnique({
+    where: { id: replyMessageId },
+    select: { answersThrough: true },
+  });
+  return reply?.answersThrough ?? null;
+}

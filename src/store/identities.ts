@@ -37,3 +37,15 @@ export async function ensureUser(db: DbOrTx, input: UserInput) {
     throw error;
   }
 }
+
+export function findUser(db: DbOrTx, id: string) {
+  return db.platformUser.findUnique({ where: { id } });
+}
+
+export function findWorkspace(db: DbOrTx, platform: Platform, externalId: string) {
+  return db.workspace.findUnique({ where: { platform_externalId: { platform, externalId } } });
+}
+
+export function workspacesOf(db: DbOrTx, platform: Platform, externalIds: readonly string[]) {
+  return db.workspace.findMany({ where: { platform, externalId: { in: [...externalIds] } } });
+}

@@ -16,6 +16,11 @@ import type { DeliveryRecord, HotStore } from '../store/hot/types.ts';
 
 export interface DeliveryDeps {
   store: HotStore;
+  /**
+   * How long after storing a reply its first attempt may post without looking first: after this
+   * (JOB_LOCK_MS) the sweeper may take the reply over, so a late first attempt posts like a retry.
+   */
+  firstAttemptMs: number;
   bus: EventBus<AgentBridgeEvents>;
   typing: TypingManager;
   adapters: Partial<Record<Platform, PlatformAdapter>>;
@@ -97,7 +102,11 @@ export function createDelivery(deps: DeliveryDeps) {
       return { delivered: false, reason: 'cancelled' };
     }
     const meta = { replyJobId: data.replyJobId, receivedAt: data.receivedAt };
-    if (data.reply && job.attemptsStarted <= 1) {
+    if (
+      data.reply &&
+      job.attemptsStarted <= 1 &&
+      mayPostInline(data.reply.createdAt, Date.now(), deps.firstAttemptMs)
+    ) {
       const ids = await deliver(data.reply, { postedParts: [], mayHavePosted: false, ...meta });
       return { delivered: true, platformMessageIds: ids };
     }
@@ -119,6 +128,14 @@ export function createDelivery(deps: DeliveryDeps) {
 }
 
 export type Delivery = ReturnType<typeof createDelivery>;
+
+/**
+ * Whether the first attempt at a reply stored at `createdAt` may still post without looking for an
+ * earlier post: only within `firstAttemptMs`, the time after which the sweeper may deliver it too.
+ */
+export function mayPostInline(createdAt: number, now: number, firstAttemptMs: number): boolean {
+  return now - createdAt < firstAttemptMs;
+}
 
 /** A stored reply read back, in the shape its first delivery attempt carried. */
 export function replyToPost(record: DeliveryRecord): ReplyToPost {

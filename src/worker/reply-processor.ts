@@ -80,7 +80,8 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
       return { skipped: 'agent_unavailable' };
     }
 
-    const maxConcurrent = Math.min(agent.maxConcurrentJobs, settings.agentMaxConcurrent);
+    // AGENT_MAX_CONCURRENT governs (an agent's stored value is what it was when it was created).
+    const maxConcurrent = settings.agentMaxConcurrent;
     const limit = await deps.limits.acquire(
       agentId,
       queueJobId,

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { InboundMessage } from '../../src/core/types.ts';
 import { joinChannel, setAgentPaused } from '../../src/store/agents.ts';
 import { type Harness, startHarness } from '../support/pipeline-harness.ts';
-import { useTestDatabase } from '../support/test-database.ts';
+import { createTestDatabase, useTestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const FAILURE = 'Sorry, the agent could not answer.';
@@ -377,14 +377,17 @@ describe('reply pipeline: many agents, limits, crashes', () => {
   });
 
   it('a worker killed with SIGKILL mid-job leads to exactly one reply', async () => {
-    const h = await startHarness(t.current, {}, { role: 'gateway' });
+    // Its own database: the worker processes sweep, and would answer other tests' leftovers.
+    const database = await createTestDatabase('sqlite');
+    onTestFinished(() => database.drop());
+    const h = await startHarness(database, {}, { role: 'gateway' });
     harnessRef(h);
     await h.createAgent('Aria');
     h.gemini.enqueue({ text: 'too late', delayMs: 60_000 });
     h.gemini.setDefault({ text: 'answered by the second worker' });
     const env = {
       ...process.env,
-      DATABASE_URL: t.current.url,
+      DATABASE_URL: database.url,
       QUEUE_PREFIX: h.prefix,
       GOOGLE_GENERATIVE_AI_API_KEY: h.gemini.apiKey,
       GOOGLE_GENERATIVE_AI_BASE_URL: h.gemini.baseURL,

@@ -76,6 +76,9 @@ export async function startHarness(
       adapters: { slack: adapter },
       prefix,
       shutdownGraceMs: 2000,
+      // The tests of a file share a database: a sweeper would answer another test's leftovers here.
+      // Tests that want one (sweeper: true) take a database of their own (useFreshTestDatabase).
+      sweeper: false,
       ...options,
       ...extra,
     });

@@ -12,7 +12,7 @@ import type { Logger } from '../../logger.ts';
 import { createPipeline } from '../../pipeline.ts';
 import { checkDependencies } from '../../startup/preflight.ts';
 import { findAgentByName, listAgents } from '../../store/agents.ts';
-import { ensureConversation, setActiveAgent } from '../../store/conversations.ts';
+import { answeredThrough, ensureConversation, setActiveAgent } from '../../store/conversations.ts';
 import { type Db, openDatabase } from '../../store/database.ts';
 import { openHotStore } from '../../store/hot/open.ts';
 import { ensureWorkspace } from '../../store/identities.ts';
@@ -205,11 +205,7 @@ function trackReplies(bus: EventBus<AgentBridgeEvents>, db: Db, conversationId: 
     undecided.add(event.replyMessageId);
     lookups += 1;
     try {
-      const reply = await db.message.findUnique({
-        where: { id: event.replyMessageId },
-        select: { answersThrough: true },
-      });
-      const upTo = reply?.answersThrough ?? Number.POSITIVE_INFINITY;
+      const upTo = (await answeredThrough(db, event.replyMessageId)) ?? Number.POSITIVE_INFINITY;
       answered.set(event.agentId, Math.max(answered.get(event.agentId) ?? 0, upTo));
     } finally {
       lookups -= 1;

@@ -48,9 +48,10 @@ export function registerEvents(app: App, deps: EventDeps): void {
     const { message } = translation;
     if (!message.author.isBot && !eventDisplayName(event)) {
       // users.info stays off the acknowledgement path: the name known now, else it arrives later.
+      // A one-to-one DM never shows the model a name (there is one person), so it needs none.
       const known = deps.directory.peek(message.author.id);
       if (known) message.author.displayName = known.displayName;
-      else learnName(message.author.id);
+      else if (!message.isDirect) learnName(message.author.id);
     }
     return hooks.onInbound(message);
   }

@@ -26,10 +26,31 @@ export function formatForSlack(markdown: string, limit = SLACK_TEXT_LIMIT): stri
   return splitForSlack(toSafeMrkdwn(markdown), limit);
 }
 
+/**
+ * One line of words and plain punctuation, which Markdown leaves as it is: no emphasis, code,
+ * heading, quote, list, table, link or autolink (`@`, `://`, `www.`) syntax, nothing to escape.
+ * Parsing it (slackify-markdown builds a whole syntax tree, ~0.3 ms) would give it back unchanged.
+ */
+const PLAIN_LINE = /^[\p{L}\p{N} ,.;:!?'"()%/+-]*$/u;
+const LIST_START = /^(?:[-+](?:\s|$)|\d+[.)](?:\s|$))/u;
+/** `---` and `- - -` are a thematic break. */
+const BREAK_LINE = /^(?:-\s*){3,}$/u;
+
+export function isPlainText(text: string): boolean {
+  return (
+    PLAIN_LINE.test(text) &&
+    !LIST_START.test(text) &&
+    !BREAK_LINE.test(text) &&
+    !text.includes('://') &&
+    !/www\./iu.test(text) &&
+    text === text.trim()
+  );
+}
+
 export function toSafeMrkdwn(markdown: string): string {
   let converted: string;
   try {
-    converted = slackify(markdown);
+    converted = isPlainText(markdown) ? markdown : slackify(markdown);
   } catch {
     converted = escapeEntities(markdown);
   }

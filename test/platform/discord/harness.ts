@@ -128,6 +128,8 @@ export async function startDiscordHarness(
     adapters: { discord: adapter },
     prefix,
     shutdownGraceMs: 2000,
+    // The tests of a file share a database: a sweeper would answer another test's leftovers here.
+    sweeper: false,
   });
   if (!options.noStart) await adapter.start();
 

@@ -1,5 +1,12 @@
+import fc from 'fast-check';
+import slackify from 'slackify-markdown';
 import { describe, expect, it } from 'vitest';
-import { formatForSlack, splitForSlack, toSafeMrkdwn } from '../../../src/adapters/slack/format.ts';
+import {
+  formatForSlack,
+  isPlainText,
+  splitForSlack,
+  toSafeMrkdwn,
+} from '../../../src/adapters/slack/format.ts';
 
 const WJ = '\u2060';
 const ZWSP = '\u200B';
@@ -131,5 +138,43 @@ describe('splitForSlack', () => {
     const parts = formatForSlack(text);
     expect(parts.length).toBeGreaterThan(3);
     for (const part of parts) expect(part.length).toBeLessThanOrEqual(3000);
+  });
+});
+
+describe('plain text skips the Markdown parser and comes out as the parser would give it', () => {
+  const alphabet = fc.constantFrom(
+    ...'aZé9 ,.;:!?\'"()%/+-1w@*_#>'.split(''),
+    'www.',
+    '://',
+    '\n',
+    '1.',
+    '1)',
+    'http',
+  );
+  it('property: whenever isPlainText says so, the text is what slackify-markdown makes of it', () => {
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 30 }), (chars) => {
+        const text = chars.join('');
+        if (!isPlainText(text)) return;
+        expect(text).toBe(slackify(text).trim());
+      }),
+      { numRuns: 20000, seed: 20261201 },
+    );
+  });
+
+  it.each([
+    ['reply to chaos message 108 end', true],
+    ["It's 5 o'clock (more or less), 100% sure!", true],
+    ['- a list', false],
+    ['1. a list', false],
+    ['mail a@b.c', false],
+    ['see https://example.com', false],
+    ['see www.example.com', false],
+    ['**bold**', false],
+    ['two\nlines', false],
+    ['---', false],
+    ['- - -', false],
+  ])('%j → %s', (text, plain) => {
+    expect(isPlainText(text)).toBe(plain);
   });
 });

@@ -132,6 +132,8 @@ export async function startSlackHarness(
     adapters: { slack: adapter },
     prefix,
     shutdownGraceMs: 2000,
+    // The tests of a file share a database: a sweeper would answer another test's leftovers here.
+    sweeper: false,
   });
   const { port } = await http.listen(0, '127.0.0.1');
   await adapter.start();

@@ -1,0 +1,135 @@
+// The per-message budgets of DESIGN.md, counted: a regression fails here instead of in the next
+// benchmark. SQL: every statement the hot store runs for one answered DM in a conversation that
+// already exists, ingest, reply and delivery together. Redis: every command the pipeline sends,
+// per DM, over DMs answered together (BullMQ fetches the next job as it finishes one; a queue
+// that empties after every job costs one more fetch and poll, see bench/RESULTS.md).
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.ts';
+import type { InboundMessage } from '../../src/core/types.ts';
+import { createRedis } from '../../src/infra/redis.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createPipeline, type Pipeline } from '../../src/pipeline.ts';
+import { createAgent } from '../../src/store/agents.ts';
+import { openHotStore } from '../../src/store/hot/open.ts';
+import type { HotStore } from '../../src/store/hot/types.ts';
+import { ensureWorkspace } from '../../src/store/identities.ts';
+import { createOfflineEchoModel } from '../../src/worker/providers/offline-echo.ts';
+import { RecordingAdapter } from '../support/recording-adapter.ts';
+import { providers, useTestDatabase } from '../support/test-database.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+const SQL_DATA_BUDGET = 7;
+const REDIS_BUDGET = 8;
+/** BEGIN and COMMIT around the reply's one write transaction (SQLite); PostgreSQL needs none. */
+const TRANSACTION_STATEMENTS = { sqlite: 2, postgresql: 0 } as const;
+const isControl = (sql: string) => /^\s*(BEGIN|COMMIT|ROLLBACK)/i.test(sql);
+
+for (const provider of providers) {
+  describe(`per-message budgets on ${provider}`, () => {
+    const t = useTestDatabase(provider);
+    const statements: string[] = [];
+    const commands: string[] = [];
+    let counting = false;
+    let store: HotStore;
+    let pipeline: Pipeline;
+    let adapter: RecordingAdapter;
+    const prefix = `abbudget_${randomBytes(4).toString('hex')}`;
+    const team = `T${prefix}`;
+    let sent = 0;
+
+    function dm(channelId: string): InboundMessage {
+      sent += 1;
+      return {
+        platform: 'slack',
+        workspaceId: team,
+        channelId,
+        isDirect: true,
+        author: { id: 'UANA', displayName: 'Ana', isBot: false },
+        text: `question ${sent}`,
+        mentionedUserIds: [],
+        platformMessageId: `${prefix}.${sent}`,
+        sentAt: new Date(),
+      };
+    }
+
+    async function answered(count: number) {
+      await waitFor(`${count} replies`, () => adapter.replies().length >= count, 15_000);
+      await waitFor('the reply jobs finished', async () => {
+        const counts = await pipeline.queues.replies.getJobCounts('active', 'waiting', 'delayed');
+        return Object.values(counts).every((n) => n === 0);
+      });
+    }
+
+    beforeAll(async () => {
+      store = openHotStore(t.current.url, {
+        onStatement: (sql) => {
+          if (counting) statements.push(sql);
+        },
+      });
+      const workspace = await ensureWorkspace(t.current.db, 'slack', team);
+      // No per-agent cap to wait on: a wait is the limit's policy, not a message's cost.
+      await createAgent(
+        t.current.db,
+        { workspaceId: workspace.id, name: 'Aria', maxConcurrentJobs: 1000 },
+        { label: 'test' },
+      );
+      adapter = new RecordingAdapter('slack');
+      const model = createOfflineEchoModel();
+      pipeline = createPipeline({
+        settings: parseConfig({
+          DEBOUNCE_MS: '20',
+          AGENT_RATE_LIMIT_PER_MIN: '0',
+          AGENT_MAX_CONCURRENT: '1000',
+          DEFAULT_MODEL: 'offline:echo',
+        }),
+        store,
+        db: t.current.db,
+        logger: createLogger({ level: 'silent' }),
+        adapters: { slack: adapter },
+        models: { resolve: () => model },
+        prefix,
+        sweeper: false,
+        onRedisCommand: (name) => {
+          if (counting) commands.push(name);
+        },
+      });
+      // Each conversation exists, and the caches are warm: the steady state of a DM.
+      for (let i = 0; i < 10; i++) await pipeline.orchestrator.handleInbound(dm(`D${i}`));
+      await answered(10);
+    });
+
+    afterAll(async () => {
+      await pipeline?.close();
+      await store?.close();
+      const redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    });
+
+    it(`one answered DM runs at most ${SQL_DATA_BUDGET} SQL statements (plus its transaction's BEGIN/COMMIT)`, async () => {
+      statements.length = 0;
+      counting = true;
+      await pipeline.orchestrator.handleInbound(dm('D0'));
+      await answered(11);
+      counting = false;
+      const data = statements.filter((sql) => !isControl(sql));
+      const summary = statements.map((sql) => sql.trim().split(/\s+/).slice(0, 3).join(' ')).join('\n');
+      expect(data.length, summary).toBeLessThanOrEqual(SQL_DATA_BUDGET);
+      expect(statements.length - data.length, summary).toBeLessThanOrEqual(TRANSACTION_STATEMENTS[provider]);
+    });
+
+    it(`DMs answered together cost at most ${REDIS_BUDGET} Redis commands each`, async () => {
+      commands.length = 0;
+      counting = true;
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) => pipeline.orchestrator.handleInbound(dm(`D${i}`))),
+      );
+      await answered(21);
+      counting = false;
+      const perDm = commands.length / 10;
+      expect(perDm, commands.join(' ')).toBeLessThanOrEqual(REDIS_BUDGET);
+    });
+  });
+}

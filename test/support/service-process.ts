@@ -1,0 +1,167 @@
+/**
+ * agent-bridge as a user runs it: `node bin/agent-bridge.js <args>` as a child process (what
+ * `npm start` runs), in its own working folder, with only the environment it is given (plus PATH
+ * and HOME). Output goes to a log file in that folder and the last lines are kept for error
+ * messages. Every wait is bounded; kill() and stop() act on this child's pid only.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+
+export const CLI = join(import.meta.dirname, '..', '..', 'bin', 'agent-bridge.js');
+
+export interface CliResult {
+  code: number | null;
+  output: string;
+}
+
+/** Runs a short CLI command (e.g. `agents create`) to completion, bounded by `timeoutMs`. */
+export async function runCli(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  timeoutMs = 60_000,
+): Promise<CliResult> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd,
+    env: baseEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  clearTimeout(timer);
+  return { code, output };
+}
+
+function baseEnv(env: Record<string, string>): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env };
+}
+
+export class ServiceProcess {
+  private child: ChildProcess | undefined;
+  private log: WriteStream | undefined;
+  private tail: string[] = [];
+  private exit: Promise<number | null> = Promise.resolve(null);
+  /** How many times this service was started. */
+  starts = 0;
+
+  constructor(
+    readonly options: {
+      env: Record<string, string>;
+      cwd: string;
+      args?: string[];
+      /** Node flags before the script (e.g. --import). */
+      nodeArgs?: string[];
+      /** The script to run [bin/agent-bridge.js]; `args` follow it. */
+      script?: string;
+      /** Log file name inside cwd ['service.log']. */
+      logName?: string;
+    },
+  ) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  get baseUrl(): string {
+    return `http://${this.options.env.HOST ?? '127.0.0.1'}:${this.options.env.PORT}`;
+  }
+
+  get logPath(): string {
+    return join(this.options.cwd, this.options.logName ?? 'service.log');
+  }
+
+  /** The last lines the service printed (for error messages). */
+  output(lines = 30): string {
+    return this.tail.slice(-lines).join('\n');
+  }
+
+  start(): void {
+    if (this.running) throw new Error('service already running');
+    this.starts += 1;
+    this.log ??= createWriteStream(this.logPath, { flags: 'a' });
+    this.log.write(`--- start #${this.starts} ---\n`);
+    const child = spawn(
+      process.execPath,
+      [...(this.options.nodeArgs ?? []), this.options.script ?? CLI, ...(this.options.args ?? ['start'])],
+      { cwd: this.options.cwd, env: baseEnv(this.options.env), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.child = child;
+    // If this process exits without stopping the service (a crashed test worker), take it along.
+    const orphanGuard = (): void => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    };
+    process.once('exit', orphanGuard);
+    child.once('exit', () => process.off('exit', orphanGuard));
+    const collect = (chunk: Buffer): void => {
+      this.log?.write(chunk);
+      const lines = chunk.toString('utf8').split('\n').filter(Boolean);
+      this.tail.push(...lines);
+      if (this.tail.length > 200) this.tail.splice(0, this.tail.length - 200);
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    this.exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  /** Waits until GET /healthz and then /readyz answer 200; fails early if the process exits. */
+  async waitReady(timeoutMs = 60_000): Promise<number> {
+    const started = Date.now();
+    const deadline = started + timeoutMs;
+    for (const path of ['/healthz', '/readyz']) {
+      for (;;) {
+        if (!this.running) {
+          throw new Error(`service exited (code ${this.child?.exitCode}) before ${path}:\n${this.output()}`);
+        }
+        const status = await fetch(`${this.baseUrl}${path}`, { signal: AbortSignal.timeout(1000) })
+          .then((r) => r.status)
+          .catch(() => 0);
+        if (status === 200) break;
+        if (Date.now() > deadline) {
+          throw new Error(`service not ready within ${timeoutMs} ms (${path}: ${status}):\n${this.output()}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    return Date.now() - started;
+  }
+
+  /** SIGKILL this child and wait for it to be gone. */
+  async kill(): Promise<void> {
+    if (!this.child || !this.running) return;
+    this.child.kill('SIGKILL');
+    await this.exit;
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`. Returns the exit code (null when killed). */
+  async stop(graceMs = 10_000): Promise<number | null> {
+    if (!this.child || !this.running) return this.child?.exitCode ?? null;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child?.kill('SIGKILL'), graceMs);
+    const code = await this.exit;
+    clearTimeout(timer);
+    return code;
+  }
+
+  /** Synchronous last resort (process 'exit' handlers): SIGKILL if still running. */
+  killSync(): void {
+    if (this.child && this.running) this.child.kill('SIGKILL');
+  }
+
+  async close(graceMs = 5000): Promise<void> {
+    await this.stop(graceMs);
+    await new Promise<void>((resolve) => (this.log ? this.log.end(() => resolve()) : resolve()));
+    this.log = undefined;
+  }
+}
