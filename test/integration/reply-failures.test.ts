@@ -3,10 +3,11 @@
 // calls it cost, and what the store holds. Each test has its own database, since every harness's
 // sweeper looks at all of it.
 import { afterEach, describe, expect, it } from 'vitest';
+import { deliveryJobId } from '../../src/jobs/ids.ts';
 import { DELIVERY_ATTEMPTS } from '../../src/jobs/schedule.ts';
 import { MAX_DELIVERY_REQUEUES } from '../../src/jobs/sweeper.ts';
 import { deleteAgent, setAgentPaused } from '../../src/store/agents.ts';
-import { FAST_RECOVERY, inboundOf, repliesOf, typingActions } from '../support/harness-queries.ts';
+import { FAST_RECOVERY, inboundOf, repliesOf, sweeperOf, typingActions } from '../support/harness-queries.ts';
 import { type Harness, startHarness } from '../support/pipeline-harness.ts';
 import { drained, exhaustRetries } from '../support/queue-faults.ts';
 import { type TestDatabase, useFreshTestDatabase } from '../support/test-database.ts';
@@ -19,7 +20,8 @@ async function harness(
   env: Record<string, string> = {},
   options: Parameters<typeof startHarness>[2] = {},
 ) {
-  h = await startHarness(database, { ...FAST_RECOVERY, ...env }, options);
+  // A database of its own per test: the sweeper can run.
+  h = await startHarness(database, { ...FAST_RECOVERY, ...env }, { sweeper: true, ...options });
   return h;
 }
 
@@ -65,7 +67,7 @@ describe('reply path failures', () => {
     await waitFor(
       'the stored reply posted after the restart',
       async () => {
-        await restarted.sweeper?.sweep();
+        await sweeperOf(restarted).sweep();
         return h.adapter.replies().length === 1;
       },
       15_000,
@@ -79,7 +81,7 @@ describe('reply path failures', () => {
     expect(message).toMatchObject({ pendingAgentId: null, answeredById: replies[0]?.id });
     // A later sweep has nothing left to do.
     await drained(restarted.queues.deliveries);
-    expect(await restarted.sweeper?.sweep()).toEqual({
+    expect(await sweeperOf(restarted).sweep()).toEqual({
       requeuedIntents: 0,
       gaveUp: 0,
       requeuedDeliveries: 0,
@@ -150,24 +152,24 @@ describe('reply path failures', () => {
     );
     const replyId = stored?.id as number;
     const deliveries = h.pipeline.queues.deliveries;
-    const firstJob = `deliver.${replyId}`;
+    const deliveryJob = deliveryJobId(replyId);
 
     // While the delivery job is alive (waiting out its backoff), the sweeper leaves it alone.
     await waitFor(
       'the delivery job backing off',
-      async () => (await deliveries.getJobState(firstJob)) === 'delayed',
+      async () => (await deliveries.getJobState(deliveryJob)) === 'delayed',
     );
-    expect((await h.pipeline.sweeper?.sweep())?.requeuedDeliveries).toBe(0);
+    expect((await sweeperOf(h.pipeline).sweep()).requeuedDeliveries).toBe(0);
 
-    await exhaustRetries(deliveries, firstJob);
+    await exhaustRetries(deliveries, deliveryJob);
     // The inline attempt, then every attempt of the delivery job.
     expect(h.adapter.failedDeliveries).toBe(1 + DELIVERY_ATTEMPTS);
     expect(h.adapter.delivered).toHaveLength(0);
 
     h.adapter.failNextDeliveries = 0;
     await waitFor('the sweeper re-enqueues the delivery', async () => {
-      const report = await h.pipeline.sweeper?.sweep();
-      return report?.requeuedDeliveries === 1;
+      const report = await sweeperOf(h.pipeline).sweep();
+      return report.requeuedDeliveries === 1;
     });
     await waitFor('the reply posted', () => h.adapter.replies().length === 1);
     await drained(deliveries);
@@ -175,7 +177,7 @@ describe('reply path failures', () => {
     expect(h.gemini.requests).toHaveLength(1);
     expect((await repliesOf(h, aria.id))[0]?.deliveredAt).not.toBeNull();
     await waitFor('typing cleared', () => typingActions(h).includes('stop'));
-    expect((await h.pipeline.sweeper?.sweep())?.requeuedDeliveries).toBe(0);
+    expect((await sweeperOf(h.pipeline).sweep()).requeuedDeliveries).toBe(0);
     expect(h.adapter.replies()).toHaveLength(1);
   });
 
@@ -189,16 +191,17 @@ describe('reply path failures', () => {
     );
     const replyId = stored?.id as number;
     const deliveries = h.pipeline.queues.deliveries;
-    await exhaustRetries(deliveries, `deliver.${replyId}`);
+    await exhaustRetries(deliveries, deliveryJobId(replyId));
 
     for (let round = 1; round <= MAX_DELIVERY_REQUEUES; round++) {
       await waitFor(
         `re-enqueue ${round}`,
-        async () => (await h.pipeline.sweeper?.sweep())?.requeuedDeliveries === 1,
+        async () => (await sweeperOf(h.pipeline).sweep()).requeuedDeliveries === 1,
       );
-      await exhaustRetries(deliveries, `deliver.${replyId}.s${round}`);
+      // The sweeper adds the reply's one delivery job again, in place of the failed one.
+      await exhaustRetries(deliveries, deliveryJobId(replyId));
     }
-    expect(await h.pipeline.sweeper?.sweep()).toMatchObject({ requeuedDeliveries: 0 });
+    expect(await sweeperOf(h.pipeline).sweep()).toMatchObject({ requeuedDeliveries: 0 });
     expect(await h.pipeline.redis.get(`${h.pipeline.keys.sweeperCounts}:delivery:${replyId}`)).toBe(
       String(MAX_DELIVERY_REQUEUES),
     );

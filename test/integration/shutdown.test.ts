@@ -2,7 +2,7 @@
 // keeps its time limit, and nothing is lost or answered twice once a process runs again.
 import { afterEach, describe, expect, it } from 'vitest';
 import { deferred } from '../support/deferred.ts';
-import { FAST_RECOVERY, inboundOf, repliesOf, typingActions } from '../support/harness-queries.ts';
+import { FAST_RECOVERY, inboundOf, repliesOf, sweeperOf, typingActions } from '../support/harness-queries.ts';
 import { type Harness, startHarness } from '../support/pipeline-harness.ts';
 import { drained } from '../support/queue-faults.ts';
 import { useFreshTestDatabase } from '../support/test-database.ts';
@@ -41,7 +41,7 @@ describe('shutdown during a reply', () => {
   });
 
   it('a model call that ends within the grace: the reply is stored and posted before close() returns, and never run again', async () => {
-    h = await startHarness(t.current, FAST_RECOVERY, { shutdownGraceMs: 10_000 });
+    h = await startHarness(t.current, FAST_RECOVERY, { shutdownGraceMs: 10_000, sweeper: true });
     const aria = await h.createAgent('Aria');
     const model = deferred();
     h.gemini.enqueue({ text: 'finished while closing', release: model.promise });
@@ -57,7 +57,7 @@ describe('shutdown during a reply', () => {
     expect(replies).toMatchObject([{ content: 'finished while closing', deliveredAt: expect.any(Date) }]);
 
     await drained(restarted.queues.replies);
-    expect(await restarted.sweeper?.sweep()).toMatchObject({ requeuedIntents: 0, requeuedDeliveries: 0 });
+    expect(await sweeperOf(restarted).sweep()).toMatchObject({ requeuedIntents: 0, requeuedDeliveries: 0 });
     expect(h.gemini.requests).toHaveLength(1);
     expect(h.adapter.replies()).toHaveLength(1);
   });

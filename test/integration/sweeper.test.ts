@@ -7,7 +7,7 @@ import { replyDebounceKey } from '../../src/jobs/ids.ts';
 import { MAX_INTENT_REQUEUES } from '../../src/jobs/sweeper.ts';
 import type { Pipeline } from '../../src/pipeline.ts';
 import { deferred } from '../support/deferred.ts';
-import { FAST_RECOVERY, inboundOf, repliesOf, typingActions } from '../support/harness-queries.ts';
+import { FAST_RECOVERY, inboundOf, repliesOf, sweeperOf, typingActions } from '../support/harness-queries.ts';
 import { type Harness, startHarness } from '../support/pipeline-harness.ts';
 import { drained, loseReplyJob } from '../support/queue-faults.ts';
 import { providers, type TestDatabase, useFreshTestDatabase } from '../support/test-database.ts';
@@ -23,14 +23,13 @@ async function harness(
   options: Parameters<typeof startHarness>[2] = {},
   env: Record<string, string> = {},
 ) {
-  h = await startHarness(database, { ...FAST_RECOVERY, FAILURE_MESSAGE: FAILURE, ...env }, options);
+  // A database of its own per test: the sweeper can run.
+  h = await startHarness(
+    database,
+    { ...FAST_RECOVERY, FAILURE_MESSAGE: FAILURE, ...env },
+    { sweeper: true, ...options },
+  );
   return h;
-}
-
-function sweeperOf(pipeline: Pipeline) {
-  const { sweeper } = pipeline;
-  if (!sweeper) throw new Error('this pipeline runs no sweeper');
-  return sweeper;
 }
 
 /** Sweeps until a pass reports `field` (the intent or reply must first outlive the grace period). */
