@@ -13,6 +13,8 @@ export interface ContextMessage {
   authorId: string | null;
   authorName?: string | null;
   authorIsBot?: boolean;
+  /** A reply: the highest message id its model call saw. It is shown right after that message. */
+  answersThrough?: number | null;
 }
 
 export interface ContextTurn {
@@ -42,6 +44,22 @@ interface Speaker {
   name: string;
 }
 
+/**
+ * Oldest first, except that a reply follows the last message its model call saw. A message sent
+ * while a reply was being generated is stored before that reply; by id the reply would come after
+ * it, as if it answered it, and a trailing own reply is dropped below: the next call would not see
+ * its own answer to the earlier question at all.
+ */
+function inAnswerOrder(messages: ContextMessage[]): ContextMessage[] {
+  const position = (m: ContextMessage) => m.answersThrough ?? m.id;
+  return [...messages].sort(
+    (a, b) =>
+      position(a) - position(b) ||
+      Number(a.answersThrough != null) - Number(b.answersThrough != null) ||
+      a.id - b.id,
+  );
+}
+
 /** Another agent is one participant however it posts (shared bot user, webhook); humans by user id. */
 function speakerOf(message: ContextMessage): Speaker {
   if (message.agentId !== null) {
@@ -58,7 +76,7 @@ function displayName(name: string | null | undefined): string {
 }
 
 export function buildModelContext(input: ModelContextInput): ModelContext {
-  const live = input.messages.filter((message) => message.content.trim() !== '');
+  const live = inAnswerOrder(input.messages.filter((message) => message.content.trim() !== ''));
   const isOwn = (message: ContextMessage): boolean => message.agentId === input.agent.id;
 
   const participants = new Set(live.filter((message) => !isOwn(message)).map((m) => speakerOf(m).key));

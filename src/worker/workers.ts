@@ -65,16 +65,24 @@ export function startDeliveryWorker(
   return worker;
 }
 
-/** Stops taking jobs, waits up to `graceMs` for active ones, then closes regardless. */
+/**
+ * Stops taking jobs, waits up to `graceMs` for active ones, then closes regardless: a job still
+ * running is left to its lock, which expires so that another worker runs it again.
+ * pause() does the waiting: once close() has begun, BullMQ answers a later close(true) with the
+ * pending graceful close, so a close cannot be forced after it started.
+ */
 export async function closeWorker(worker: Worker, graceMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const graceful = worker.close();
+  const finished = worker.pause().then(
+    () => 'finished' as const,
+    () => 'finished' as const,
+  );
   const timeout = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), graceMs);
   });
-  const result = await Promise.race([graceful, timeout]);
+  const result = await Promise.race([finished, timeout]);
   clearTimeout(timer);
-  if (result === 'timeout') await worker.close(true);
+  await worker.close(result === 'timeout');
 }
 
 export { RetryableReplyError };

@@ -53,15 +53,20 @@ export interface GeminiRequest {
   body: GeminiRequestBody;
 }
 
-/** Every step may wait `delayMs` first (to exercise timeouts); a client that hangs up gets nothing. */
+/**
+ * Every step may wait `delayMs` first (to exercise timeouts), or until `release` settles (a model
+ * call that lasts exactly as long as a test needs); a client that hangs up meanwhile gets nothing.
+ */
 export type GeminiStep =
   /** A reply; an array is streamed as those chunks (joined for generateContent), a string in 3. */
-  | { text: string | string[]; finishReason?: string; delayMs?: number }
-  /** A candidate with no parts (finishReason STOP) or a blocked one (finishReason SAFETY). */
-  | { empty: true; finishReason?: string; delayMs?: number }
-  | GeminiErrorStep
-  /** Drops the connection without answering (a network error for the client). */
-  | { disconnect: true; delayMs?: number };
+  (
+    | { text: string | string[]; finishReason?: string; delayMs?: number }
+    /** A candidate with no parts (finishReason STOP) or a blocked one (finishReason SAFETY). */
+    | { empty: true; finishReason?: string; delayMs?: number }
+    | GeminiErrorStep
+    /** Drops the connection without answering (a network error for the client). */
+    | { disconnect: true; delayMs?: number }
+  ) & { release?: Promise<unknown> };
 
 export interface FakeGemini {
   /** `http://127.0.0.1:<port>/v1beta`, for createGoogleGenerativeAI({ baseURL }). */
@@ -117,6 +122,7 @@ async function answer(
   id: string,
 ): Promise<void> {
   if (!(await waitUnlessClientGone(res, step.delayMs))) return;
+  if (step.release && !(await releasedUnlessClientGone(res, step.release))) return;
   if ('disconnect' in step) return hangUp(res);
   if ('status' in step) {
     const { body, headers } = errorResponse(step);
@@ -158,6 +164,20 @@ async function answer(
     res.write(`data: ${JSON.stringify(chunk)}\r\n\r\n`);
   });
   res.end();
+}
+
+/** Resolves true once `release` settles, false if the client hung up first. */
+function releasedUnlessClientGone(res: ServerResponse, release: Promise<unknown>): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onClose = (): void => resolve(false);
+    res.once('close', onClose);
+    const settle = (): void => {
+      res.off('close', onClose);
+      resolve(!res.destroyed);
+    };
+    release.then(settle, settle);
+  });
 }
 
 const ROUTE = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;

@@ -172,6 +172,9 @@ describe('reply pipeline', () => {
     expect(await h.send('hi')).toMatchObject({ status: 'notice', notice: 'help' });
     expect(h.adapter.notices()[0]?.text).toMatch(/Aria \(mentor\), Nova \(designer\)/);
     expect(await h.send('Nova, hi')).toMatchObject({ status: 'scheduled' });
+    // Answered before the next test: an intent left open in this file's database would be found
+    // (and answered) by a later test's sweeper.
+    await waitFor("Nova's reply", () => h.adapter.replies().length === 1);
   });
 
   it('edits and deletions follow into the stored conversation the model sees', async () => {

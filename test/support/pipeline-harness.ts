@@ -4,7 +4,7 @@
  * RecordingAdapter standing in for the platform.
  */
 import { randomBytes } from 'node:crypto';
-import { parseConfig } from '../../src/config.ts';
+import { type Config, parseConfig } from '../../src/config.ts';
 import type { InboundMessage } from '../../src/core/types.ts';
 import { createRedis } from '../../src/infra/redis.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -17,11 +17,26 @@ import { type FakeGemini, startFakeGemini } from '../fakes/gemini-server.ts';
 import { RecordingAdapter } from './recording-adapter.ts';
 
 export interface Harness {
-  pipeline: Pipeline;
+  /** The current pipeline (a restart replaces it). */
+  readonly pipeline: Pipeline;
   adapter: RecordingAdapter;
   gemini: FakeGemini;
   db: Db;
+  /** The per-message store every pipeline of this harness uses. */
+  store: HotStore;
+  config: Config;
   prefix: string;
+  /** The Slack team id messages come from. */
+  team: string;
+  /**
+   * Closes the pipeline and starts a new one on the same Redis prefix, database, adapter and fake
+   * Gemini, like a process restarted. A pipeline opened with `shutdownGraceMs: 1` leaves its running
+   * jobs behind when it closes, as a crash would (another worker takes them over once their lock
+   * expires after JOB_LOCK_MS).
+   */
+  restart(options?: Partial<PipelineOptions>): Promise<Pipeline>;
+  /** Another process on the same Redis prefix and database (e.g. `role: 'worker'`); closed by close(). */
+  addPipeline(options?: Partial<PipelineOptions>): Pipeline;
   createAgent(
     name: string,
     fields?: { role?: string; goal?: string; model?: string },
@@ -52,27 +67,47 @@ export async function startHarness(
   const prefix = `abt_${randomBytes(4).toString('hex')}`;
   const adapter = new RecordingAdapter('slack');
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const pipeline = createPipeline({
-    settings: config,
-    store: database.hot,
-    db,
-    logger,
-    adapters: { slack: adapter },
-    prefix,
-    shutdownGraceMs: 2000,
-    // The tests of a file share a database: a sweeper would answer another test's leftovers here.
-    sweeper: false,
-    ...options,
-  });
+  const open = (extra: Partial<PipelineOptions> = {}) =>
+    createPipeline({
+      settings: config,
+      store: database.hot,
+      db,
+      logger,
+      adapters: { slack: adapter },
+      prefix,
+      shutdownGraceMs: 2000,
+      // The tests of a file share a database: a sweeper would answer another test's leftovers here.
+      // Tests that want one (sweeper: true) take a database of their own (useFreshTestDatabase).
+      sweeper: false,
+      ...options,
+      ...extra,
+    });
+  let pipeline = open();
+  const others: Pipeline[] = [];
   const team = `T${prefix}`;
   const workspace = await ensureWorkspace(db, 'slack', team);
 
   return {
-    pipeline,
+    get pipeline() {
+      return pipeline;
+    },
     adapter,
     gemini,
     db,
+    store: database.hot,
+    config,
     prefix,
+    team,
+    async restart(extra = {}) {
+      await pipeline.close();
+      pipeline = open(extra);
+      return pipeline;
+    },
+    addPipeline(extra = {}) {
+      const other = open(extra);
+      others.push(other);
+      return other;
+    },
     async createAgent(name, fields = {}) {
       const agent = await createAgent(
         db,
@@ -103,7 +138,7 @@ export async function startHarness(
       });
     },
     async close() {
-      await pipeline.close();
+      await Promise.all([pipeline, ...others].map((p) => p.close()));
       await gemini.close();
       const redis = createRedis(config.redisUrl);
       const keys = await redis.keys(`${prefix}:*`);

@@ -11,8 +11,17 @@ import type {
 export class RecordingAdapter implements PlatformAdapter {
   readonly delivered: OutboundReply[] = [];
   readonly typing: Array<{ action: 'start' | 'stop'; target: TypingTarget }> = [];
-  /** Makes the next N deliveries throw, like a platform outage. */
+  /** Makes the next N deliveries throw, like a platform outage (Infinity: until set back to 0). */
   failNextDeliveries = 0;
+  /** Makes the next N deliveries post and then throw, as when the platform's answer is lost. */
+  loseNextAnswers = 0;
+  /** Makes the next N deliveries never settle, as when the process dies while posting. */
+  hangNextDeliveries = 0;
+  /** Deliveries that threw (failNextDeliveries, loseNextAnswers) or hang. */
+  failedDeliveries = 0;
+  hungDeliveries = 0;
+  /** What the platform holds, by idempotency key: a retry that may have posted looks here first. */
+  private readonly posted = new Map<string, string>();
   private next = 1;
 
   constructor(
@@ -27,12 +36,30 @@ export class RecordingAdapter implements PlatformAdapter {
   }
   async deliver(reply: OutboundReply, onPosted?: OnPartPosted): Promise<string[]> {
     if (reply.postedParts?.length) return [...reply.postedParts];
+    if (this.hangNextDeliveries > 0) {
+      this.hangNextDeliveries--;
+      this.hungDeliveries++;
+      return new Promise<never>(() => {});
+    }
     if (this.failNextDeliveries > 0) {
       this.failNextDeliveries--;
+      this.failedDeliveries++;
       throw new Error('platform unavailable');
+    }
+    // Like the Slack and Discord adapters: a retry that may have posted finds its earlier post.
+    const earlier = reply.mayHavePosted ? this.posted.get(reply.idempotencyKey) : undefined;
+    if (earlier) {
+      await onPosted?.({ index: 0, platformMessageId: earlier, last: true });
+      return [earlier];
     }
     this.delivered.push(reply);
     const id = `posted-${this.next++}`;
+    this.posted.set(reply.idempotencyKey, id);
+    if (this.loseNextAnswers > 0) {
+      this.loseNextAnswers--;
+      this.failedDeliveries++;
+      throw new Error('socket hang up: posted, but the answer was lost');
+    }
     await onPosted?.({ index: 0, platformMessageId: id, last: true });
     return [id];
   }

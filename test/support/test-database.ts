@@ -7,7 +7,7 @@ import { copyFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
 import { type Database, openDatabase } from '../../src/store/database.ts';
 import { openHotStore } from '../../src/store/hot/open.ts';
 import type { HotStore } from '../../src/store/hot/types.ts';
@@ -76,6 +76,22 @@ export function useTestDatabase(provider: Provider): { current: TestDatabase } {
     holder.current = await createTestDatabase(provider);
   });
   afterAll(async () => {
+    await holder.current?.drop();
+  });
+  return holder;
+}
+
+/**
+ * A fresh database for each test: for tests whose sweeper must see only what the test itself left
+ * (every harness's sweeper looks at the whole database). Register it before the afterEach that
+ * closes the harness: after-hooks run in reverse order, so the harness closes before the drop.
+ */
+export function useFreshTestDatabase(provider: Provider): { current: TestDatabase } {
+  const holder = {} as { current: TestDatabase };
+  beforeEach(async () => {
+    holder.current = await createTestDatabase(provider);
+  });
+  afterEach(async () => {
     await holder.current?.drop();
   });
   return holder;

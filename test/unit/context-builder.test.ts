@@ -157,6 +157,23 @@ describe('buildModelContext', () => {
     ]);
   });
 
+  it('a reply follows the last message its call saw, though a message sent meanwhile was stored first', () => {
+    // Ann asked, wrote again while Aria was answering, and Aria's answer was stored after that;
+    // Bo (another agent) answered the first question too.
+    const messages: ContextMessage[] = [
+      { ...human('u1', 'Ann', 'first question'), id: 20 },
+      { ...human('u1', 'Ann', 'second question'), id: 21 },
+      { ...own('answer to the first'), id: 22, answersThrough: 20 },
+      { ...otherAgent('agent-bo', 'Bo', 'mine too'), id: 23, answersThrough: 20 },
+    ];
+    expect(build(messages).turns.map((turn) => [turn.messageId, turn.role])).toEqual([
+      [20, 'user'],
+      [22, 'assistant'],
+      [23, 'user'],
+      [21, 'user'],
+    ]);
+  });
+
   it('does not merge consecutive user turns', () => {
     const context = build([human('u1', 'Ann', 'one'), human('u1', 'Ann', 'two')]);
     expect(context.messages).toHaveLength(2);

@@ -77,6 +77,7 @@ export function rowReaders(read: ColumnReader) {
             authorId: text(row.authorId),
             authorName: text(row.authorName),
             authorIsBot: read.bool(row.authorIsBot),
+            answersThrough: (row.answersThrough as number | null) ?? null,
           };
           context.messages.push(message);
         } else if (row.part === 1) context.pendingIds.push(row.id as number);

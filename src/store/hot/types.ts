@@ -87,10 +87,12 @@ export interface ContextMessage {
   authorId: string | null;
   authorName: string | null;
   authorIsBot: boolean;
+  /** A reply: the highest message id its model call saw (what it answers). */
+  answersThrough: number | null;
 }
 
 export interface ReplyContext {
-  /** The last `limit` live messages of the conversation, oldest first. */
+  /** The last `limit` live messages of the conversation, oldest first (by id). */
   messages: ContextMessage[];
   /** Messages waiting for this agent's reply, as one snapshot with `messages`. */
   pendingIds: number[];
