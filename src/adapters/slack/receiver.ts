@@ -1,11 +1,11 @@
 /**
- * How Slack's requests reach Bolt, acknowledged only once the event is stored (or the ack budget
- * runs out), so a crash before storing makes Slack redeliver instead of losing the message:
+ * How Slack's requests reach Bolt. Events are acknowledged only once they are stored, so a crash
+ * before storing makes Slack redeliver instead of losing the message (slash commands answer within
+ * the ack budget, see commands.ts):
  * - HTTP: Bolt's ExpressReceiver on the service's express app at POST /slack/events, with
  *   `processBeforeResponse` (the 200 goes out after the listener) and signature verification.
  * - Socket Mode: Bolt's SocketModeReceiver with its event listener replaced, so the envelope is
- *   acked after processing; a failure leaves it unacked and Slack redelivers it.
- */
+ *   acked after processing; a failure leaves it unacked and Slack redelivers it. */
 import {
   type App,
   type Logger as BoltLogger,
@@ -58,7 +58,7 @@ export function createHttpReceiver(options: {
   return new ExpressReceiver({
     signingSecret: options.signingSecret,
     endpoints: SLACK_EVENTS_PATH,
-    // The response waits for the listener: events are acked once stored (within the budget).
+    // The response waits for the listener: events are acked once stored.
     processBeforeResponse: true,
     logger: options.logger,
     ...(options.app && { app: options.app }),
