@@ -143,13 +143,18 @@ describe('splitForSlack', () => {
 
 describe('plain text skips the Markdown parser and comes out as the parser would give it', () => {
   const alphabet = fc.constantFrom(
-    ...'aZé9 ,.;:!?\'"()%/+-1w@*_#>'.split(''),
+    ...'aZé9 ,.;:!?\'"()%/+-=[]1w@*_#>'.split(''),
     'www.',
     '://',
     '\n',
     '1.',
     '1)',
     'http',
+    '\n\n',
+    '](',
+    ']:',
+    '==',
+    '--',
   );
   it('property: whenever isPlainText says so, the text is what slackify-markdown makes of it', () => {
     fc.assert(
@@ -171,7 +176,15 @@ describe('plain text skips the Markdown parser and comes out as the parser would
     ['see https://example.com', false],
     ['see www.example.com', false],
     ['**bold**', false],
-    ['two\nlines', false],
+    ['two\nlines', true],
+    ['[offline echo] You said: "hi"\nGive it a model (e.g. model=google:gemini-2.5-flash).', true],
+    ['one\n\ntwo paragraphs', true],
+    ['three\n\n\nblank lines', false],
+    ['a heading\n===', false],
+    ['a heading\n--', false],
+    ['[a link](x)', false],
+    ['[label]: /defined', false],
+    ['text\n  indented', false],
     ['---', false],
     ['- - -', false],
   ])('%j → %s', (text, plain) => {
