@@ -5,7 +5,7 @@
  *     [--json FILE] [--skip-baseline] [--skip-service] [--continue] [--drain-ms 5000]
  *     [--baseline-rates LIST] [--redis-db auto|shared|N] [--keep-logs] [--cpu-prof DIR]
  *
- * The service runs as `node bin/agent-bridge.js start` (what `npm start` runs) in a temp folder with
+ * The service runs as `npm start` does (`node --max-old-space-size=1024 bin/agent-bridge.js start`) in a temp folder with
  * a fresh SQLite file (or, with --postgres, a fresh PostgreSQL database, dropped afterwards), an
  * instant model (offline:echo), DEBOUNCE_MS=50 and one agent made with `agents create`. This process
  * plays Slack: it posts signed DMs, each in its own DM channel, to POST /slack/events at fixed rates

@@ -1,14 +1,28 @@
 /**
- * agent-bridge as a user runs it: `node bin/agent-bridge.js <args>` as a child process (what
- * `npm start` runs), in its own working folder, with only the environment it is given (plus PATH
+ * agent-bridge as a user runs it: `node bin/agent-bridge.js <args>` as a child process (for
+ * `start`, with the Node flags of package.json's `start` script, so it is what `npm start` runs), in its own working folder, with only the environment it is given (plus PATH
  * and HOME). Output goes to a log file in that folder and the last lines are kept for error
  * messages. Every wait is bounded; kill() and stop() act on this child's pid only.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 
-export const CLI = join(import.meta.dirname, '..', '..', 'bin', 'agent-bridge.js');
+const ROOT = join(import.meta.dirname, '..', '..');
+export const CLI = join(ROOT, 'bin', 'agent-bridge.js');
+
+/** The Node flags `npm start` passes (the heap cap), read from package.json's `start` script. */
+export const START_NODE_FLAGS = startScriptFlags();
+
+function startScriptFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const match = /^node((?: --\S+)*) bin\/agent-bridge\.js start$/.exec(pkg.scripts.start);
+  if (!match)
+    throw new Error(
+      `package.json "start" is not \`node [flags] bin/agent-bridge.js start\`: ${pkg.scripts.start}`,
+    );
+  return match[1]?.trim().split(' ').filter(Boolean) ?? [];
+}
 
 export interface CliResult {
   code: number | null;
@@ -92,9 +106,16 @@ export class ServiceProcess {
     this.starts += 1;
     this.log ??= createWriteStream(this.logPath, { flags: 'a' });
     this.log.write(`--- start #${this.starts} ---\n`);
+    const args = this.options.args ?? ['start'];
+    const asNpmStart = this.options.script === undefined && args[0] === 'start';
     const child = spawn(
       process.execPath,
-      [...(this.options.nodeArgs ?? []), this.options.script ?? CLI, ...(this.options.args ?? ['start'])],
+      [
+        ...(asNpmStart ? START_NODE_FLAGS : []),
+        ...(this.options.nodeArgs ?? []),
+        this.options.script ?? CLI,
+        ...args,
+      ],
       { cwd: this.options.cwd, env: baseEnv(this.options.env), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;
