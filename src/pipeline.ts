@@ -13,7 +13,7 @@ import { replyDebounceKey } from './jobs/ids.ts';
 import { type RedisKeys, redisKeys } from './jobs/keys.ts';
 import { createQueues, type Queues, REPLIES, type ReplyJobData, type ReplyToPost } from './jobs/queues.ts';
 import { scheduleDelivery, scheduleReplies } from './jobs/schedule.ts';
-import { createSweeper, type Sweeper } from './jobs/sweeper.ts';
+import { createSweeper, replyJobDataOf, type Sweeper } from './jobs/sweeper.ts';
 import type { Logger } from './logger.ts';
 import { createGroupCommit, type GroupCommit } from './orchestrator/group-commit.ts';
 import { createOrchestrator, type Orchestrator } from './orchestrator/orchestrator.ts';
@@ -269,20 +269,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
             await answerWithFailure(
               { store, settings: replySettings, handOff, cancel },
               {
-                data: {
-                  conversationId: intent.conversationId,
-                  agentId: intent.agentId,
-                  messageId: intent.messageId,
-                  receivedAt: now,
-                  target: {
-                    platform: intent.platform,
-                    channelId: intent.channelId,
-                    ...(intent.threadId && { threadId: intent.threadId }),
-                    isDirect: intent.kind === 'dm',
-                    workspaceExternalId: intent.workspaceExternalId,
-                    ...(intent.platformMessageId && { replyToPlatformMessageId: intent.platformMessageId }),
-                  },
-                },
+                data: replyJobDataOf(intent, now),
                 agent,
                 queueJobId: `${REPLIES}.sweeper.${replyDebounceKey(intent.conversationId, intent.agentId)}.${intent.messageId}`,
                 attempts: 0,

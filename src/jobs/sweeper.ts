@@ -113,7 +113,7 @@ export function createSweeper(deps: SweeperDeps): Sweeper {
         gaveUp += 1;
         continue;
       }
-      jobs.push({ data: jobDataOf(intent, now), attempt: strikes });
+      jobs.push({ data: replyJobDataOf(intent, now), attempt: strikes });
       requeued += 1;
     }
     await scheduleReplies(queues.replies, settings, jobs);
@@ -205,7 +205,8 @@ export function createSweeper(deps: SweeperDeps): Sweeper {
   };
 }
 
-function jobDataOf(intent: OpenIntent, now: number): ReplyJobData {
+/** The reply job an open intent stands for (what ingest would have scheduled for it). */
+export function replyJobDataOf(intent: OpenIntent, now: number): ReplyJobData {
   return {
     conversationId: intent.conversationId,
     agentId: intent.agentId,
