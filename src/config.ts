@@ -62,6 +62,12 @@ export interface Config {
   /** Replies per agent per minute; 0 = no limit. */
   agentRateLimitPerMin: number;
   agentMaxConcurrent: number;
+  /** Model calls one provider may have running at once across all workers; 0 = no cap. */
+  providerMaxConcurrent: number;
+  /** Model calls one provider may start per minute across all workers; 0 = no limit. */
+  providerRateLimitPerMin: number;
+  /** Reply jobs one worker process runs at once (they mostly wait on the model). */
+  workerConcurrency: number;
   jobAttempts: number;
   jobBackoffMs: number;
   llmTimeoutMs: number;
@@ -128,7 +134,10 @@ const envSchema = z
     CONTEXT_MESSAGES: int('CONTEXT_MESSAGES', 1, 200),
     MAX_AGENT_HOPS: int('MAX_AGENT_HOPS', 0, 100),
     AGENT_RATE_LIMIT_PER_MIN: int('AGENT_RATE_LIMIT_PER_MIN', 0, 100_000),
-    AGENT_MAX_CONCURRENT: int('AGENT_MAX_CONCURRENT', 1, 1000),
+    AGENT_MAX_CONCURRENT: int('AGENT_MAX_CONCURRENT', 1, 100_000),
+    PROVIDER_MAX_CONCURRENT: int('PROVIDER_MAX_CONCURRENT', 0, 100_000),
+    PROVIDER_RATE_LIMIT_PER_MIN: int('PROVIDER_RATE_LIMIT_PER_MIN', 0, 1_000_000),
+    WORKER_CONCURRENCY: int('WORKER_CONCURRENCY', 1, 10_000),
     JOB_ATTEMPTS: int('JOB_ATTEMPTS', 1, 100),
     JOB_BACKOFF_MS: int('JOB_BACKOFF_MS', 0, 3_600_000),
     LLM_TIMEOUT_MS: int('LLM_TIMEOUT_MS', 1, 3_600_000),
@@ -215,6 +224,9 @@ export function parseConfig(env: Env): Config {
     maxAgentHops: e.MAX_AGENT_HOPS ?? D.MAX_AGENT_HOPS,
     agentRateLimitPerMin: e.AGENT_RATE_LIMIT_PER_MIN ?? D.AGENT_RATE_LIMIT_PER_MIN,
     agentMaxConcurrent: e.AGENT_MAX_CONCURRENT ?? D.AGENT_MAX_CONCURRENT,
+    providerMaxConcurrent: e.PROVIDER_MAX_CONCURRENT ?? D.PROVIDER_MAX_CONCURRENT,
+    providerRateLimitPerMin: e.PROVIDER_RATE_LIMIT_PER_MIN ?? D.PROVIDER_RATE_LIMIT_PER_MIN,
+    workerConcurrency: e.WORKER_CONCURRENCY ?? D.WORKER_CONCURRENCY,
     jobAttempts: e.JOB_ATTEMPTS ?? D.JOB_ATTEMPTS,
     jobBackoffMs: e.JOB_BACKOFF_MS ?? D.JOB_BACKOFF_MS,
     llmTimeoutMs: e.LLM_TIMEOUT_MS ?? D.LLM_TIMEOUT_MS,

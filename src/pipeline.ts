@@ -21,7 +21,7 @@ import { TypingManager } from './orchestrator/typing.ts';
 import type { Db } from './store/database.ts';
 import { createDirectory, type Directory } from './store/directory.ts';
 import type { HotStore } from './store/hot/types.ts';
-import { createAgentLimits } from './worker/agent-limits.ts';
+import { createCallLimits } from './worker/call-limits.ts';
 import { createDelivery, mayPostInline } from './worker/delivery.ts';
 import { createModelRegistry, type ModelRegistry } from './worker/providers/registry.ts';
 import { answerWithFailure, createReplyProcessor } from './worker/reply-processor.ts';
@@ -35,6 +35,9 @@ export type PipelineSettings = Pick<
   | 'maxAgentHops'
   | 'agentRateLimitPerMin'
   | 'agentMaxConcurrent'
+  | 'providerRateLimitPerMin'
+  | 'providerMaxConcurrent'
+  | 'workerConcurrency'
   | 'jobAttempts'
   | 'jobBackoffMs'
   | 'llmTimeoutMs'
@@ -210,6 +213,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     llmTimeoutMs: settings.llmTimeoutMs,
     agentRateLimitPerMin: settings.agentRateLimitPerMin,
     agentMaxConcurrent: settings.agentMaxConcurrent,
+    providerRateLimitPerMin: settings.providerRateLimitPerMin,
+    providerMaxConcurrent: settings.providerMaxConcurrent,
     defaultModel: settings.defaultModel,
     failureMessage: settings.failureMessage,
   };
@@ -227,7 +232,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           ...(settings.openaiCompatible.apiKey && { apiKey: settings.openaiCompatible.apiKey }),
         },
       });
-    const limits = createAgentLimits({
+    const limits = createCallLimits({
       redis,
       keys,
       ...(options.rateWindowMs && { rateWindowMs: options.rateWindowMs }),
@@ -246,7 +251,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     workers.push(
       startReplyWorker(processReply, {
         ...workerOptions,
-        ...(options.replyConcurrency && { concurrency: options.replyConcurrency }),
+        concurrency: options.replyConcurrency ?? settings.workerConcurrency,
       }),
     );
   }

@@ -38,7 +38,7 @@ export interface AgentBridgeEvents {
   /** The message joined a reply job already waiting in its debounce window instead of starting one. */
   'message.debounced': JobRef & { messageId: number };
   /** An agent's work waits on its rate or concurrency limit (nothing is dropped, but it is visible). */
-  'rate.limited': JobRef & { limit: 'rate' | 'concurrency'; retryInMs: number };
+  'rate.limited': JobRef & { scope: 'agent' | 'provider'; limit: 'rate' | 'concurrency'; retryInMs: number };
   /** A reply job started calling the model. */
   'agent.responding': JobRef & { triggerMessageId: number; attempt: number; startedAt: Date };
   /** The reply was generated and stored; delivery is queued. */

@@ -1,15 +1,18 @@
 /**
  * Every Redis key agent-bridge uses, in one scheme under one prefix (`ab` unless
  * AGENT_BRIDGE_QUEUE_PREFIX says otherwise): BullMQ's queues (`<prefix>:replies:*`,
- * `<prefix>:deliveries:*`), the per-agent limits, the sweeper's lock and counters, and the
+ * `<prefix>:deliveries:*`), the per-agent and per-provider limits, the sweeper's lock and counters, and the
  * channel on which writers announce changes the caches must drop.
  */
+/** What a model-call limit belongs to (worker/call-limits.ts). */
+export type LimitScope = 'agent' | 'provider';
+
 export interface RedisKeys {
   prefix: string;
-  /** ZSET of holders of an agent's concurrency slots (lease expiry as score). */
-  agentRunning(agentId: string): string;
-  /** ZSET of an agent's recent model calls (the sliding rate window). */
-  agentCalls(agentId: string): string;
+  /** ZSET of holders of an agent's or a provider's concurrency slots (lease expiry as score). */
+  limitRunning(scope: LimitScope, id: string): string;
+  /** ZSET of an agent's or a provider's recent model calls (the sliding rate window). */
+  limitCalls(scope: LimitScope, id: string): string;
   /** One sweeper pass at a time across processes. */
   sweeperLock: string;
   /** HASH: how often the sweeper re-enqueued an intent or a delivery. */
@@ -21,8 +24,8 @@ export interface RedisKeys {
 export function redisKeys(prefix: string): RedisKeys {
   return {
     prefix,
-    agentRunning: (agentId) => `${prefix}:agent:${agentId}:running`,
-    agentCalls: (agentId) => `${prefix}:agent:${agentId}:calls`,
+    limitRunning: (scope, id) => `${prefix}:${scope}:${id}:running`,
+    limitCalls: (scope, id) => `${prefix}:${scope}:${id}:calls`,
     sweeperLock: `${prefix}:sweeper:lock`,
     sweeperCounts: `${prefix}:sweeper:counts`,
     directoryChanges: `${prefix}:directory:changes`,

@@ -85,8 +85,8 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   });
   const rateLimited = new Counter({
     name: `${PREFIX}rate_limited_waits_total`,
-    help: "Times an agent's work waited on its rate or concurrency limit.",
-    labelNames: ['limit'] as const,
+    help: "Times a reply waited on its agent's or its model provider's rate or concurrency limit.",
+    labelNames: ['scope', 'limit'] as const,
     registers,
   });
   const failures = new Counter({
@@ -99,7 +99,9 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   for (const queue of ['replies', 'deliveries']) {
     for (const final of ['true', 'false']) failures.inc({ queue, final }, 0);
   }
-  for (const limit of ['rate', 'concurrency']) rateLimited.inc({ limit }, 0);
+  for (const scope of ['agent', 'provider']) {
+    for (const limit of ['rate', 'concurrency']) rateLimited.inc({ scope, limit }, 0);
+  }
 
   if (queues) registerQueueGauges(registers, queues, queueTimeoutMs);
 
@@ -110,7 +112,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
       if (e.reason === 'loop_limit') loops.inc();
     }),
     bus.on('message.debounced', () => debounced.inc()),
-    bus.on('rate.limited', (e) => rateLimited.inc({ limit: e.limit })),
+    bus.on('rate.limited', (e) => rateLimited.inc({ scope: e.scope, limit: e.limit })),
     bus.on('job.completed', (e) => {
       if (e.llmMs !== undefined) modelCall.observe(e.llmMs / 1000);
     }),

@@ -16,10 +16,10 @@ import type { ReplyJobData, ReplyToPost } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import type { Directory } from '../store/directory.ts';
 import type { AgentRecord, HotStore, ReplyContext } from '../store/hot/types.ts';
-import type { AgentLimits } from './agent-limits.ts';
+import type { CallLimits, LimitClaim } from './call-limits.ts';
 import { buildModelContext, type ModelContext } from './context-builder.ts';
 import { callModel, isModelCallError } from './llm-call.ts';
-import type { ModelRegistry } from './providers/registry.ts';
+import { type ModelRegistry, parseModelSpec } from './providers/registry.ts';
 
 /** Reads after losing a race to another run of the same work, before leaving it to a later job. */
 const MAX_ROUNDS = 3;
@@ -29,6 +29,8 @@ export interface ReplySettings {
   llmTimeoutMs: number;
   agentRateLimitPerMin: number;
   agentMaxConcurrent: number;
+  providerRateLimitPerMin: number;
+  providerMaxConcurrent: number;
   defaultModel: string;
   failureMessage: string;
 }
@@ -37,7 +39,7 @@ export interface ReplyProcessorDeps {
   store: HotStore;
   directory: Directory;
   bus: EventBus<AgentBridgeEvents>;
-  limits: AgentLimits;
+  limits: CallLimits;
   models: ModelRegistry;
   settings: ReplySettings;
   logger: Logger;
@@ -80,17 +82,17 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
       return { skipped: 'agent_unavailable' };
     }
 
-    // AGENT_MAX_CONCURRENT governs (an agent's stored value is what it was when it was created).
-    const maxConcurrent = settings.agentMaxConcurrent;
-    const limit = await deps.limits.acquire(
-      agentId,
-      queueJobId,
-      { maxConcurrent, perMinute: settings.agentRateLimitPerMin },
-      settings.llmTimeoutMs + 30_000,
-    );
+    const model = agent.model ?? settings.defaultModel;
+    const claims = limitClaims(agentId, model, settings);
+    const limit = await deps.limits.acquire(queueJobId, claims, settings.llmTimeoutMs + 30_000);
     if (!limit.ok) {
-      // Over its limit the work waits: back to delayed, and the wait does not count as an attempt.
-      bus.emit('rate.limited', { ...ref, limit: limit.limit, retryInMs: limit.retryInMs });
+      // Over a limit the work waits: back to delayed, and the wait does not count as an attempt.
+      bus.emit('rate.limited', {
+        ...ref,
+        scope: limit.scope,
+        limit: limit.limit,
+        retryInMs: limit.retryInMs,
+      });
       await job.moveToDelayed(Date.now() + limit.retryInMs, token);
       throw new DelayedError();
     }
@@ -112,7 +114,6 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
           return { skipped: 'nothing_to_answer' };
         }
         bus.emit('agent.responding', { ...ref, triggerMessageId: messageId, attempt, startedAt });
-        const model = agent.model ?? settings.defaultModel;
         const result = await callModel({
           model: deps.models.resolve(model),
           system: prompt.system,
@@ -186,7 +187,7 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
       });
       throw new UnrecoverableError(reason);
     } finally {
-      await deps.limits.release(agentId, queueJobId);
+      await deps.limits.release(queueJobId, claims);
     }
   };
 
@@ -270,4 +271,35 @@ function post(
     createdAt: createdAt.getTime(),
     target: data.target,
   };
+}
+
+/**
+ * The limits one model call runs under: its agent's (AGENT_MAX_CONCURRENT governs: an agent's stored
+ * value is what it was when it was created), and its provider's when PROVIDER_* set any.
+ */
+export function limitClaims(
+  agentId: string,
+  model: string,
+  settings: Pick<
+    ReplySettings,
+    'agentMaxConcurrent' | 'agentRateLimitPerMin' | 'providerMaxConcurrent' | 'providerRateLimitPerMin'
+  >,
+): LimitClaim[] {
+  const claims: LimitClaim[] = [
+    {
+      scope: 'agent',
+      id: agentId,
+      limits: { maxConcurrent: settings.agentMaxConcurrent, perMinute: settings.agentRateLimitPerMin },
+    },
+  ];
+  const provider = parseModelSpec(model);
+  const capped = settings.providerMaxConcurrent > 0 || settings.providerRateLimitPerMin > 0;
+  if (capped && provider.ok) {
+    claims.push({
+      scope: 'provider',
+      id: provider.provider,
+      limits: { maxConcurrent: settings.providerMaxConcurrent, perMinute: settings.providerRateLimitPerMin },
+    });
+  }
+  return claims;
 }

@@ -94,7 +94,7 @@ function emitTraffic(bus: EventBus<AgentBridgeEvents>) {
     agentId: 'agent-1',
   });
   bus.emit('reply.decided', { ...ref, messageId: 3, reply: false, reason: 'loop_limit' });
-  bus.emit('rate.limited', { ...job, limit: 'concurrency', retryInMs: 500 });
+  bus.emit('rate.limited', { ...job, scope: 'agent', limit: 'concurrency', retryInMs: 500 });
   bus.emit('agent.responding', { ...job, triggerMessageId: 2, attempt: 1, startedAt: new Date() });
   bus.emit('job.failed', {
     ...job,
@@ -144,8 +144,8 @@ describe('/metrics', () => {
       'agent_bridge_reply_decisions_total{reason="direct_message"} 1',
       'agent_bridge_reply_decisions_total{reason="loop_limit"} 1',
       'agent_bridge_loops_prevented_total 1',
-      'agent_bridge_rate_limited_waits_total{limit="concurrency"} 1',
-      'agent_bridge_rate_limited_waits_total{limit="rate"} 0',
+      'agent_bridge_rate_limited_waits_total{scope="agent",limit="concurrency"} 1',
+      'agent_bridge_rate_limited_waits_total{scope="provider",limit="rate"} 0',
       'agent_bridge_job_failures_total{queue="replies",final="false"} 1',
       'agent_bridge_job_failures_total{queue="replies",final="true"} 1',
       'agent_bridge_job_failures_total{queue="deliveries",final="true"} 1',

@@ -376,6 +376,24 @@ describe('reply pipeline: many agents, limits, crashes', () => {
     expect(new Set(h.adapter.replies().map((r) => r.channelId))).toEqual(new Set(['D1', 'D2', 'D3', 'D4']));
   });
 
+  it("over its provider's cap replies wait their turn across agents' jobs: one call at a time, none dropped", async () => {
+    h = await startHarness(t.current, { PROVIDER_MAX_CONCURRENT: '1', AGENT_RATE_LIMIT_PER_MIN: '0' });
+    await h.createAgent('Aria');
+    let release: () => void = () => {};
+    h.gemini.enqueue({ text: 'first', release: new Promise<void>((resolve) => (release = resolve)) });
+    const waits: string[] = [];
+    h.pipeline.bus.on('rate.limited', (e) => {
+      waits.push(`${e.scope} ${e.limit}`);
+    });
+    for (const channelId of ['D1', 'D2', 'D3']) await h.send(`hello from ${channelId}`, { channelId });
+    await waitFor('the other two to wait on the provider', () => waits.length >= 2, 10_000);
+    expect(h.gemini.requests).toHaveLength(1);
+    release();
+    await waitFor('all three replies', () => h?.adapter.replies().length === 3, 15_000);
+    expect(new Set(waits)).toEqual(new Set(['provider concurrency']));
+    expect(new Set(h.adapter.replies().map((r) => r.channelId))).toEqual(new Set(['D1', 'D2', 'D3']));
+  });
+
   it('a worker killed with SIGKILL mid-job leads to exactly one reply', async () => {
     // Its own database: the worker processes sweep, and would answer other tests' leftovers.
     const database = await createTestDatabase('sqlite');

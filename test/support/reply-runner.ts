@@ -11,7 +11,7 @@ import type { ReplyJobData } from '../../src/jobs/queues.ts';
 import { scheduleDelivery } from '../../src/jobs/schedule.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createDirectory } from '../../src/store/directory.ts';
-import { createAgentLimits } from '../../src/worker/agent-limits.ts';
+import { createCallLimits } from '../../src/worker/call-limits.ts';
 import { createModelRegistry } from '../../src/worker/providers/registry.ts';
 import { createReplyProcessor, type ReplyOutcome } from '../../src/worker/reply-processor.ts';
 import type { Harness } from './pipeline-harness.ts';
@@ -34,7 +34,7 @@ export function replyRunner(h: Harness): ReplyRunner {
     store: h.store,
     directory: createDirectory(h.store),
     bus,
-    limits: createAgentLimits({ redis, keys }),
+    limits: createCallLimits({ redis, keys }),
     models: createModelRegistry({
       google: {
         baseURL: config.google.baseUrl,
@@ -46,6 +46,8 @@ export function replyRunner(h: Harness): ReplyRunner {
       llmTimeoutMs: config.llmTimeoutMs,
       agentRateLimitPerMin: config.agentRateLimitPerMin,
       agentMaxConcurrent: config.agentMaxConcurrent,
+      providerRateLimitPerMin: config.providerRateLimitPerMin,
+      providerMaxConcurrent: config.providerMaxConcurrent,
       defaultModel: config.defaultModel,
       failureMessage: config.failureMessage,
     },

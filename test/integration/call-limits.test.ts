@@ -4,7 +4,12 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedis } from '../../src/infra/redis.ts';
 import { redisKeys } from '../../src/jobs/keys.ts';
-import { type AgentLimits, createAgentLimits, RATE_WINDOW_MS } from '../../src/worker/agent-limits.ts';
+import {
+  type CallLimits,
+  createCallLimits,
+  type Limits,
+  RATE_WINDOW_MS,
+} from '../../src/worker/call-limits.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -14,15 +19,30 @@ const roomy = { maxConcurrent: 100, perMinute: 0 };
 
 let redis: Redis;
 let other: Redis;
-let limits: AgentLimits;
+let limits: AgentView;
 let agentSeq = 0;
 /** A fresh agent id per test: no test sees another's holders or calls. */
 const newAgent = () => `agent-${++agentSeq}`;
 
+/** One agent's limits alone, the common case: most tests below speak of one subject. */
+function agentView(calls: CallLimits) {
+  const agent = (id: string) => ({ scope: 'agent' as const, id });
+  return {
+    acquire: (id: string, holder: string, limits: Limits, leaseMs: number) =>
+      calls.acquire(holder, [{ ...agent(id), limits }], leaseMs),
+    release: (id: string, holder: string) => calls.release(holder, [agent(id)]),
+    extend: (id: string, holder: string, leaseMs: number) => calls.extend(holder, [agent(id)], leaseMs),
+    usage: (id: string) => calls.usage(agent(id)),
+  };
+}
+type AgentView = ReturnType<typeof agentView>;
+let calls: CallLimits;
+
 beforeAll(() => {
   redis = createRedis(REDIS_URL);
   other = createRedis(REDIS_URL);
-  limits = createAgentLimits({ redis, keys: redisKeys(prefix), concurrencyPollMs: 300 });
+  calls = createCallLimits({ redis, keys: redisKeys(prefix), concurrencyPollMs: 300 });
+  limits = agentView(calls);
 });
 
 afterAll(async () => {
@@ -31,7 +51,7 @@ afterAll(async () => {
   await Promise.all([redis.quit(), other.quit()]);
 });
 
-describe('agent limits (real Redis)', () => {
+describe('call limits of one agent (real Redis)', () => {
   it('concurrency cap 2: the third acquire is refused until a holder releases', async () => {
     const agent = newAgent();
     const cap = { maxConcurrent: 2, perMinute: 0 };
@@ -124,7 +144,7 @@ describe('agent limits (real Redis)', () => {
 
   it('two connections racing 20 acquires against cap 3: exactly 3 win', async () => {
     const agent = newAgent();
-    const remote = createAgentLimits({ redis: other, keys: redisKeys(prefix) });
+    const remote = agentView(createCallLimits({ redis: other, keys: redisKeys(prefix) }));
     const cap = { maxConcurrent: 3, perMinute: 0 };
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => (i % 2 ? limits : remote).acquire(agent, `w${i}`, cap, 30_000)),
@@ -136,7 +156,7 @@ describe('agent limits (real Redis)', () => {
 
   it('two connections racing 20 acquires against perMinute 5: exactly 5 win', async () => {
     const agent = newAgent();
-    const remote = createAgentLimits({ redis: other, keys: redisKeys(prefix) });
+    const remote = agentView(createCallLimits({ redis: other, keys: redisKeys(prefix) }));
     const rate = { maxConcurrent: 0, perMinute: 5 };
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => (i % 2 ? limits : remote).acquire(agent, `r${i}`, rate, 30_000)),
@@ -172,6 +192,84 @@ describe('agent limits (real Redis)', () => {
   });
 });
 
+describe('an agent and its provider together (real Redis)', () => {
+  let providerSeq = 0;
+  const newProvider = () => `provider-${++providerSeq}`;
+  const claim = (agent: string, provider: string, providerLimits: Limits) => [
+    { scope: 'agent' as const, id: agent, limits: { maxConcurrent: 10, perMinute: 0 } },
+    { scope: 'provider' as const, id: provider, limits: providerLimits },
+  ];
+  const subjects = (agent: string, provider: string) => [
+    { scope: 'agent' as const, id: agent },
+    { scope: 'provider' as const, id: provider },
+  ];
+
+  it("a provider's cap counts the calls of every agent on it", async () => {
+    const provider = newProvider();
+    const cap = { maxConcurrent: 2, perMinute: 0 };
+    const [a, b, c] = [newAgent(), newAgent(), newAgent()];
+    expect(await calls.acquire('j1', claim(a, provider, cap), 30_000)).toEqual({ ok: true });
+    expect(await calls.acquire('j2', claim(b, provider, cap), 30_000)).toEqual({ ok: true });
+    const refused = await calls.acquire('j3', claim(c, provider, cap), 30_000);
+    expect(refused).toMatchObject({ ok: false, scope: 'provider', limit: 'concurrency' });
+
+    // All or none: the refused call holds nothing of its agent either.
+    expect(await calls.usage({ scope: 'agent', id: c })).toEqual({ running: 0, callsLastMinute: 0 });
+    expect(await calls.usage({ scope: 'provider', id: provider })).toEqual({
+      running: 2,
+      callsLastMinute: 2,
+    });
+
+    await calls.release('j1', subjects(a, provider));
+    expect(await calls.usage({ scope: 'agent', id: a })).toEqual({ running: 0, callsLastMinute: 1 });
+    expect(await calls.acquire('j3', claim(c, provider, cap), 30_000)).toEqual({ ok: true });
+  });
+
+  it("a provider's rate limit refuses for rate, with the wait until its oldest call leaves the window", async () => {
+    const provider = newProvider();
+    const rate = { maxConcurrent: 0, perMinute: 2 };
+    for (const job of ['r1', 'r2']) {
+      expect(await calls.acquire(job, claim(newAgent(), provider, rate), 30_000)).toEqual({ ok: true });
+    }
+    const refused = await calls.acquire('r3', claim(newAgent(), provider, rate), 30_000);
+    expect(refused).toMatchObject({ ok: false, scope: 'provider', limit: 'rate' });
+    if (refused.ok) throw new Error('unreachable');
+    expect(refused.retryInMs).toBeGreaterThan(RATE_WINDOW_MS - 10_000);
+  });
+
+  it('the agent is checked first: a full agent is reported as the agent, not the provider', async () => {
+    const [agent, provider] = [newAgent(), newProvider()];
+    const tight = [
+      { scope: 'agent' as const, id: agent, limits: { maxConcurrent: 1, perMinute: 0 } },
+      { scope: 'provider' as const, id: provider, limits: { maxConcurrent: 1, perMinute: 0 } },
+    ];
+    expect(await calls.acquire('t1', tight, 30_000)).toEqual({ ok: true });
+    expect(await calls.acquire('t2', tight, 30_000)).toMatchObject({ ok: false, scope: 'agent' });
+    // The holder itself may acquire again (a re-run of its job): nothing is counted twice.
+    expect(await calls.acquire('t1', tight, 30_000)).toEqual({ ok: true });
+    expect(await calls.usage({ scope: 'provider', id: provider })).toEqual({
+      running: 1,
+      callsLastMinute: 1,
+    });
+    expect(await calls.extend('t1', subjects(agent, provider), 60_000)).toBe(true);
+    await calls.release('t1', subjects(agent, provider));
+    expect(await calls.extend('t1', subjects(agent, provider), 60_000)).toBe(false);
+  });
+
+  it('two connections racing 30 calls of different agents against a provider cap of 4: exactly 4 win', async () => {
+    const provider = newProvider();
+    const remote = createCallLimits({ redis: other, keys: redisKeys(prefix) });
+    const cap = { maxConcurrent: 4, perMinute: 0 };
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        (i % 2 ? calls : remote).acquire(`p${i}`, claim(newAgent(), provider, cap), 30_000),
+      ),
+    );
+    expect(results.filter((r) => r.ok)).toHaveLength(4);
+    expect(results.filter((r) => !r.ok && r.scope === 'provider')).toHaveLength(26);
+  });
+});
+
 describe('BullMQ: a job over its limit waits in delayed, then runs', () => {
   const queueName = `limits-${randomUUID().slice(0, 8)}`;
   const bullPrefix = `${prefix}:bull`;
@@ -196,11 +294,9 @@ describe('BullMQ: a job over its limit waits in delayed, then runs', () => {
   it('moveToDelayed + DelayedError neither fails the job nor spends an attempt', async () => {
     const agent = newAgent();
     const cap = { maxConcurrent: 1, perMinute: 0 };
-    const bullLimits = createAgentLimits({
-      redis: workerConnection,
-      keys: redisKeys(prefix),
-      concurrencyPollMs: 100,
-    });
+    const bullLimits = agentView(
+      createCallLimits({ redis: workerConnection, keys: redisKeys(prefix), concurrencyPollMs: 100 }),
+    );
     // Another holder has the only slot for a short while: the job has to wait for it.
     expect(await limits.acquire(agent, 'someone-else', cap, 400)).toEqual({ ok: true });
 
