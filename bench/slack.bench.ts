@@ -20,14 +20,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import pg from 'pg';
 import { type LeanSlackApi, startLeanSlackApi } from '../test/fakes/slack-web-lean.ts';
 import buildIfStale from '../test/setup/build.ts';
 import { freePort } from '../test/support/free-port.ts';
-import { adminPostgresUrl, postgresUrlFor } from '../test/support/postgres-url.ts';
 import { openRedisScope, type RedisScope } from '../test/support/redis-scope.ts';
-import { runCli, ServiceProcess } from '../test/support/service-process.ts';
+import { ServiceProcess } from '../test/support/service-process.ts';
 import { bounded, RunGuard } from './run-guard.ts';
+import { prepareService } from './service-setup.ts';
 import { figureLines, stepTable, type TargetRun } from './slack-report.ts';
 import { countDoubled, judge, runStep, type StepResult, waitForBacklog } from './slack-steps.ts';
 
@@ -85,49 +84,24 @@ interface Started {
 }
 
 async function startService(slack: LeanSlackApi): Promise<Started> {
-  const scope = await openRedisScope({ baseUrl: REDIS_BASE, prefix: `abbench_${RUN}_svc`, db: REDIS_DB });
-  guard.add('service redis keys', async () =>
-    log(`redis: deleted ${await scope.cleanup()} keys of the service run`),
-  );
-  const dir = mkdtempSync(join(tmpdir(), 'ab-bench-slack-'));
-  guard.add(
-    'service folder',
-    async () =>
-      flag('keep-logs') ? log(`service folder kept: ${dir}`) : rmSync(dir, { recursive: true, force: true }),
-    () => flag('keep-logs') || rmSync(dir, { recursive: true, force: true }),
-  );
-  let databaseUrl = `file:${join(dir, 'ab.db')}`;
-  if (POSTGRES) {
-    const name = `ab_bench_${RUN.toLowerCase()}`;
-    await withAdmin((admin) => admin.query(`CREATE DATABASE "${name}"`));
-    guard.add('postgres database', () =>
-      withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)),
-    );
-    databaseUrl = postgresUrlFor(name);
-  }
-  const port = await freePort();
-  const env: Record<string, string> = {
-    DATABASE_URL: databaseUrl,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    REDIS_URL: scope.url,
-    AGENT_BRIDGE_QUEUE_PREFIX: scope.prefix,
-    SLACK_BOT_TOKEN: slack.token,
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    DEFAULT_MODEL: 'offline:echo',
-    DEBOUNCE_MS: String(DEBOUNCE_MS),
-    AGENT_RATE_LIMIT_PER_MIN: '0',
-    AGENT_MAX_CONCURRENT: '1000',
-    LOG_LEVEL: 'warn',
-  };
-  const created = await runCli(
-    ['agents', 'create', 'Aria', '--workspace', `slack:${slack.bot.teamId}`],
-    { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', AGENT_MAX_CONCURRENT: '1000' },
-    dir,
-    120_000,
-  );
-  if (created.code !== 0) throw new Error(`agents create failed (${created.code}): ${created.output.trim()}`);
+  const { dir, scope, env } = await prepareService({
+    guard,
+    log,
+    name: `abbench_${RUN}_svc`,
+    postgres: POSTGRES,
+    slack,
+    signingSecret: SECRET,
+    redisBaseUrl: REDIS_BASE,
+    redisDb: REDIS_DB,
+    keepLogs: flag('keep-logs'),
+    env: {
+      PORT: String(await freePort()),
+      DEFAULT_MODEL: 'offline:echo',
+      DEBOUNCE_MS: String(DEBOUNCE_MS),
+      AGENT_RATE_LIMIT_PER_MIN: '0',
+      AGENT_MAX_CONCURRENT: '1000',
+    },
+  });
   const service = new ServiceProcess({
     env,
     cwd: dir,
@@ -280,16 +254,6 @@ function stepLine(s: StepResult): string {
     `${s.botPosts > 0 ? `, ${s.botPosts} channels got a post as the bot itself (notices?)` : ''}: ` +
     (s.passed ? 'pass' : `FAIL (${s.why.join(', ')})`)
   );
-}
-
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminPostgresUrl(), connectionTimeoutMillis: 5000 });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 async function main(): Promise<number> {

@@ -55,7 +55,7 @@ describe('parseConfig defaults', () => {
       agentMaxConcurrent: 4,
       providerMaxConcurrent: 0,
       providerRateLimitPerMin: 0,
-      workerConcurrency: 256,
+      workerConcurrency: 1000,
       jobAttempts: 3,
       jobBackoffMs: 1000,
       llmTimeoutMs: 60000,
