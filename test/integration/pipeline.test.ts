@@ -394,6 +394,23 @@ describe('reply pipeline: many agents, limits, crashes', () => {
     expect(new Set(h.adapter.replies().map((r) => r.channelId))).toEqual(new Set(['D1', 'D2', 'D3']));
   });
 
+  it('WORKER_CONCURRENCY bounds the model calls one process runs at once; the rest wait in the queue', async () => {
+    h = await startHarness(t.current, { WORKER_CONCURRENCY: '2', AGENT_RATE_LIMIT_PER_MIN: '0' });
+    await h.createAgent('Aria');
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    h.gemini.enqueue({ text: 'one', release: held }, { text: 'two', release: held });
+    for (const channelId of ['D1', 'D2', 'D3']) await h.send(`hello from ${channelId}`, { channelId });
+    await h.gemini.waitForRequests(2, 10_000);
+    await waitFor('the third job to wait in the queue', async () => {
+      const counts = await h?.pipeline.queues.replies.getJobCounts('active', 'waiting');
+      return counts?.active === 2 && counts.waiting === 1;
+    });
+    expect(h.gemini.requests).toHaveLength(2);
+    release();
+    await waitFor('all three replies', () => h?.adapter.replies().length === 3, 15_000);
+  });
+
   it('a worker killed with SIGKILL mid-job leads to exactly one reply', async () => {
     // Its own database: the worker processes sweep, and would answer other tests' leftovers.
     const database = await createTestDatabase('sqlite');
