@@ -70,6 +70,18 @@ export class RunGuard {
   }
 }
 
+/** Runs a bench's main and exits with its code; a thrown error is printed, cleaned up after, and exits 1. */
+export function runMain(guard: RunGuard, main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    async (error: unknown) => {
+      console.error(error);
+      await guard.cleanup();
+      process.exit(1);
+    },
+  );
+}
+
 export function bounded<T>(work: Promise<T>, ms: number, what = 'work'): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

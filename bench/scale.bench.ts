@@ -24,10 +24,11 @@ import { type LeanSlackApi, startLeanSlackApi } from '../test/fakes/slack-web-le
 import buildIfStale from '../test/setup/build.ts';
 import { freePort } from '../test/support/free-port.ts';
 import { ServiceProcess } from '../test/support/service-process.ts';
-import { bounded, RunGuard } from './run-guard.ts';
+import { bounded, RunGuard, runMain } from './run-guard.ts';
 import { prepareService } from './service-setup.ts';
 import { countDoubled, judge, runStep, type StepResult, type StepTarget } from './slack-steps.ts';
 import { type SlowModel, startSlowModel } from './slow-model.ts';
+import { runMeta } from './support.ts';
 
 const argv = process.argv.slice(2);
 const text = (name: string) => {
@@ -258,12 +259,7 @@ async function main(): Promise<number> {
   log(`load average at the end: ${loadEnd.map((l) => l.toFixed(2)).join(' ')}`);
   if (JSON_FILE) {
     const meta = {
-      run: RUN,
-      date: new Date().toISOString(),
-      node: process.version,
-      cores: cpus().length,
-      loadStart: load,
-      loadEnd,
+      ...runMeta(RUN, load, loadEnd),
       rate: RATE,
       seconds: SECONDS,
       modelMs: MODEL_MS,
@@ -277,11 +273,4 @@ async function main(): Promise<number> {
   return results.every((r) => r.step?.passed) ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  async (error: unknown) => {
-    console.error(error);
-    await guard.cleanup();
-    process.exit(1);
-  },
-);
+runMain(guard, main);

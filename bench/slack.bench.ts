@@ -25,10 +25,11 @@ import buildIfStale from '../test/setup/build.ts';
 import { freePort } from '../test/support/free-port.ts';
 import { openRedisScope, type RedisScope } from '../test/support/redis-scope.ts';
 import { ServiceProcess } from '../test/support/service-process.ts';
-import { bounded, RunGuard } from './run-guard.ts';
+import { bounded, RunGuard, runMain } from './run-guard.ts';
 import { prepareService } from './service-setup.ts';
 import { figureLines, stepTable, type TargetRun } from './slack-report.ts';
 import { countDoubled, judge, runStep, type StepResult, waitForBacklog } from './slack-steps.ts';
+import { runMeta } from './support.ts';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(`--${name}`);
@@ -298,12 +299,7 @@ async function main(): Promise<number> {
   );
   if (JSON_FILE) {
     const meta = {
-      run: RUN,
-      date: new Date().toISOString(),
-      node: process.version,
-      cores: cpus().length,
-      loadStart: load,
-      loadEnd,
+      ...runMeta(RUN, load, loadEnd),
       database: POSTGRES ? 'postgresql' : 'sqlite',
       rates: RATES,
       baselineRates: BASELINE_RATES,
@@ -321,11 +317,4 @@ async function main(): Promise<number> {
   return runs.some((r) => r.error) ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  async (error: unknown) => {
-    console.error(error);
-    await guard.cleanup();
-    process.exit(1);
-  },
-);
+runMain(guard, main);

@@ -4,6 +4,7 @@
  * pipeline stage that issued them through AsyncLocalStorage).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import type {
@@ -239,4 +240,16 @@ export async function cpuMeter(redis: Redis): Promise<(items: number) => Promise
     processMs: (processCpuMs() - process0) / items,
     redisMs: ((await redisCpuMs(redis)) - redis0) / items,
   });
+}
+
+/** Where and when a run was measured, for the head of its --json file. */
+export function runMeta(run: string, loadStart: number[], loadEnd: number[]) {
+  return {
+    run,
+    date: new Date().toISOString(),
+    node: process.version,
+    cores: cpus().length,
+    loadStart,
+    loadEnd,
+  };
 }
