@@ -16,6 +16,11 @@ export interface InboundAuthor {
   isWebhook?: boolean;
   /** Set when the platform tells us the message was posted by one of our own agents. */
   agentId?: string;
+  /**
+   * The platform itself speaks (Slackbot's notices: "You have been removed from #x"): stored, never
+   * answered, whatever it says.
+   */
+  isSystem?: boolean;
 }
 
 export interface InboundMessage {

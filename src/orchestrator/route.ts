@@ -12,7 +12,7 @@ import { decideReply, type NoReplyReason, type ReplyReason } from './decisions/r
 
 export interface RouteInput {
   isDirect: boolean;
-  author: Pick<InboundAuthor, 'id' | 'isBot' | 'isWebhook' | 'agentId' | 'botId'>;
+  author: Pick<InboundAuthor, 'id' | 'isBot' | 'isWebhook' | 'agentId' | 'botId' | 'isSystem'>;
   bot: { userId: string; botId?: string | undefined };
   addressing: Addressing;
   /** Every agent that may be addressed here, paused ones included. */

@@ -15,6 +15,8 @@ export interface SlackMessageEvent {
   channel_type?: string;
   user?: string;
   bot_id?: string;
+  /** Set on messages an app posted (with or without `bot_id`, e.g. some workflow steps). */
+  app_id?: string;
   username?: string;
   text?: string;
   ts?: string;
@@ -42,6 +44,8 @@ export type Translation =
 /** Message subtypes that carry a person's or app's words; every other subtype is a system notice. */
 const CONTENT_SUBTYPES = new Set([undefined, 'bot_message', 'file_share', 'me_message', 'thread_broadcast']);
 const MENTION = /<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g;
+/** Slackbot's user id: its DMs are notices ("You have been removed from #x"), never a person. */
+export const SLACKBOT_USER_ID = 'USLACKBOT';
 
 /** Platform user ids of `<@U…>` / `<@U…|name>` tokens, in order, without duplicates. */
 export function mentionedUserIds(text: string): string[] {
@@ -100,10 +104,16 @@ export function translateEvent(
   // Slack sends `app_mention` and `message` for one mention of the bot by a person: the
   // app_mention carries it. A bot's mention may come without an app_mention; the orchestrator's
   // dedupe by (channel, ts) covers the case where both arrive.
-  if (event.type === 'message' && !isDirect && !event.bot_id && mentions.includes(bot.userId)) {
+  // Apps and workflows post with a bot_id, as bot_message, or with only an app_id / bot_profile.
+  const isBot =
+    Boolean(event.bot_id) ||
+    event.subtype === 'bot_message' ||
+    Boolean(event.app_id) ||
+    Boolean(event.bot_profile);
+  if (event.type === 'message' && !isDirect && !isBot && mentions.includes(bot.userId)) {
     return { kind: 'skip', reason: 'app_mention_twin' };
   }
-  const isBot = Boolean(event.bot_id);
+  const isSystem = event.user === SLACKBOT_USER_ID;
   const authorId = event.user ?? event.bot_id;
   if (!authorId) return { kind: 'skip', reason: 'no_author' };
   const threadId = threadOf(event);
@@ -120,6 +130,7 @@ export function translateEvent(
       displayName: displayName ?? eventDisplayName(event) ?? authorId,
       isBot,
       ...(event.bot_id && { botId: event.bot_id }),
+      ...(isSystem && { isSystem }),
     },
     text: decodeEntities(text),
     mentionedUserIds: mentions,

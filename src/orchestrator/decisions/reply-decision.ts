@@ -4,7 +4,7 @@ import { countAgentChain, isLoop, type TurnAuthorship } from './loop-guard.ts';
 
 export interface ReplyDecisionInput {
   isDirect: boolean;
-  author: Pick<InboundAuthor, 'id' | 'isBot' | 'isWebhook' | 'agentId' | 'botId'>;
+  author: Pick<InboundAuthor, 'id' | 'isBot' | 'isWebhook' | 'agentId' | 'botId' | 'isSystem'>;
   /** Our bot on this platform: user id and, where the platform has one, bot id (Slack `B…`). */
   bot: { userId: string; botId?: string };
   addressing: Pick<Addressing, 'addressedAgentIds' | 'botMentioned'>;
@@ -18,6 +18,8 @@ export interface ReplyDecisionInput {
 export type ReplyReason = 'direct_message' | 'addressed' | 'bot_mentioned' | 'addressed_by_bot';
 
 export type NoReplyReason =
+  /** The platform's own notice (Slackbot): never answered. */
+  | 'system_message'
   /** Our own post (an agent's reply, or our bot user) that does not address another agent. */
   | 'own_message'
   /** Another bot or webhook that does not explicitly address one of our agents. */
@@ -34,9 +36,15 @@ export type ReplyDecision =
   | { reply: false; reason: Exclude<NoReplyReason, 'loop_limit'> }
   | { reply: false; reason: 'loop_limit'; chainLength: number };
 
-/** Should this message trigger a reply at all? (Which agent answers is agent-selection's question.) */
+/**
+ * Should this message trigger a reply at all? (Which agent answers is agent-selection's question.)
+ * One rule per kind of author: the platform itself (system) never; our own posts and other bots or
+ * webhooks only when they explicitly address another agent, within MAX_AGENT_HOPS; people in a DM
+ * always, in a channel when they address an agent or the bot.
+ */
 export function decideReply(input: ReplyDecisionInput): ReplyDecision {
   const { author, bot, addressing } = input;
+  if (author.isSystem) return { reply: false, reason: 'system_message' };
   const isOurs =
     author.agentId !== undefined ||
     author.id === bot.userId ||

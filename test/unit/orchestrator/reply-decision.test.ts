@@ -17,6 +17,7 @@ const webhook: ReplyDecisionInput['author'] = { id: 'W1', isBot: false, isWebhoo
 const aria: ReplyDecisionInput['author'] = { id: 'UBOT', isBot: true, botId: 'BBOT', agentId: 'aria' };
 const ourBotUnmapped: ReplyDecisionInput['author'] = { id: 'UBOT', isBot: true, botId: 'BBOT' };
 const ourBotIdOnly: ReplyDecisionInput['author'] = { id: 'USOMEONE', isBot: true, botId: 'BBOT' };
+const slackbot: ReplyDecisionInput['author'] = { id: 'USLACKBOT', isBot: false, isSystem: true };
 
 const afterHuman = (agentTurns: number): TurnAuthorship[] => [
   { isBot: false },
@@ -89,6 +90,16 @@ describe('decideReply', () => {
       'our own post in a DM',
       { isDirect: true, author: aria, addressing: none, recentTurns: afterHuman(1) },
       { reply: false, reason: 'own_message' },
+    ],
+    [
+      'Slackbot in a DM',
+      { isDirect: true, author: slackbot, addressing: none, recentTurns: afterHuman(0) },
+      { reply: false, reason: 'system_message' },
+    ],
+    [
+      'Slackbot naming an agent in a channel',
+      { author: slackbot, addressing: toMax, recentTurns: afterHuman(0) },
+      { reply: false, reason: 'system_message' },
     ],
     [
       'another app’s bot, no address',
