@@ -21,6 +21,7 @@ import { TypingManager } from './orchestrator/typing.ts';
 import type { Db } from './store/database.ts';
 import { createDirectory, type Directory } from './store/directory.ts';
 import type { HotStore } from './store/hot/types.ts';
+import { markWorkspaceReinstalled, markWorkspaceUninstalled } from './store/identities.ts';
 import { createCallLimits } from './worker/call-limits.ts';
 import { createDelivery, mayPostInline } from './worker/delivery.ts';
 import { createModelRegistry, type ModelRegistry } from './worker/providers/registry.ts';
@@ -90,6 +91,12 @@ export interface Pipeline {
   redis: Redis;
   /** Agents, channel memberships or a DM's chosen agent changed: every process forgets them. */
   announceDirectoryChange(): Promise<void>;
+  /**
+   * The app was removed from a workspace (Slack app_uninstalled / tokens_revoked, Discord guild
+   * removal): what waited there ends, typing there stops, and nothing is posted there until an
+   * event arrives from it again. Said in the log once.
+   */
+  workspaceRemoved(platform: Platform, externalId: string, reason: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -130,6 +137,29 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     schedule: scheduleOnAckPath,
     maxInFlight: settings.maxIngestInFlight,
   });
+  async function announceDirectoryChange() {
+    directory.forgetChanges();
+    await redis.publish(keys.directoryChanges, 'changed');
+  }
+
+  async function workspaceRemoved(platform: Platform, externalId: string, reason: string) {
+    const removed = await markWorkspaceUninstalled(db, platform, externalId);
+    const adapter = adapters[platform];
+    typing.forgetWhere((target, port) => port === adapter && target.workspaceId === externalId);
+    if (!removed) return;
+    logger.warn(
+      { platform, workspace: externalId, reason },
+      'the app was removed from this workspace: its waiting replies end and nothing is posted there until it sends events again',
+    );
+    await announceDirectoryChange();
+  }
+
+  async function workspaceBack(platform: Platform, externalId: string) {
+    if (!(await markWorkspaceReinstalled(db, platform, externalId))) return;
+    logger.info({ platform, workspace: externalId }, 'the app is back in this workspace: answering again');
+    await announceDirectoryChange();
+  }
+
   const orchestrator = createOrchestrator({
     directory,
     store,
@@ -141,9 +171,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     adapters,
     settings,
     logger,
+    onWorkspaceBack: workspaceBack,
   });
   const delivery = createDelivery({
     store,
+    isUninstalled: async (platform, externalId) =>
+      (await directory.workspace(platform, externalId)).uninstalled,
     firstAttemptMs: settings.jobLockMs,
     bus,
     typing,
@@ -312,10 +345,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     sweeper,
     typing,
     redis,
-    async announceDirectoryChange() {
-      directory.forgetChanges();
-      await redis.publish(keys.directoryChanges, 'changed');
-    },
+    announceDirectoryChange,
+    workspaceRemoved,
     async close() {
       await commit.drain();
       await orchestrator.settled();

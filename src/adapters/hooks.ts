@@ -36,5 +36,18 @@ export interface AdapterHooks {
    * adapter without it does not catch up.
    */
   catchUpPoints?(platform: Platform, window: CatchUpWindow): Promise<CatchUpPoint[]>;
+  /**
+   * The app was removed from a workspace (Slack `app_uninstalled` / `tokens_revoked`, Discord
+   * guild removal): what waits there ends and nothing more is posted there.
+   */
+  onWorkspaceRemoved?(platform: Platform, externalId: string, reason: string): Promise<void>;
+  /** A platform notice worth counting (Slack `app_rate_limited`, a request nothing handled). */
+  onNotice?(notice: PlatformNotice): void;
   logger: Logger;
+}
+
+export interface PlatformNotice {
+  platform: Platform;
+  /** `app_rate_limited`, `unhandled`, `uninstalled`, ... */
+  kind: string;
 }

@@ -36,6 +36,12 @@ export function adapterHooks(config: Config, db: Db, logger: Logger, pipeline: (
       return agents.map((a) => ({ id: a.id, name: a.name, role: a.role }));
     },
     catchUpPoints: (platform, window) => catchUpPoints(db, platform, window),
+    async onWorkspaceRemoved(platform, externalId, reason) {
+      const { bus, workspaceRemoved } = pipeline();
+      bus.emit('platform.notice', { platform, kind: reason });
+      await workspaceRemoved(platform, externalId, reason);
+    },
+    onNotice: (notice) => pipeline().bus.emit('platform.notice', notice),
   };
 }
 

@@ -89,6 +89,12 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     labelNames: ['scope', 'limit'] as const,
     registers,
   });
+  const notices = new Counter({
+    name: `${PREFIX}platform_notices_total`,
+    help: 'Notices from a platform about the app itself: app_rate_limited, uninstalled, tokens_revoked, unhandled requests.',
+    labelNames: ['platform', 'kind'] as const,
+    registers,
+  });
   const failures = new Counter({
     name: `${PREFIX}job_failures_total`,
     help: 'Failed job attempts by queue; final="true" when attempts are exhausted.',
@@ -113,6 +119,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     }),
     bus.on('message.debounced', () => debounced.inc()),
     bus.on('rate.limited', (e) => rateLimited.inc({ scope: e.scope, limit: e.limit })),
+    bus.on('platform.notice', (e) => notices.inc({ platform: e.platform, kind: e.kind })),
     bus.on('job.completed', (e) => {
       if (e.llmMs !== undefined) modelCall.observe(e.llmMs / 1000);
     }),

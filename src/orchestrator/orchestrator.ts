@@ -40,6 +40,8 @@ export interface OrchestratorDeps {
   adapters: Partial<Record<Platform, PlatformAdapter>>;
   settings: OrchestratorSettings;
   logger: Logger;
+  /** A message came from a workspace marked uninstalled: the app is back there. */
+  onWorkspaceBack?(platform: Platform, externalId: string): Promise<void>;
 }
 
 export type { MessageChange } from './message-changes.ts';
@@ -105,7 +107,10 @@ export function createOrchestrator(deps: OrchestratorDeps) {
     const bot = adapter?.identity() ?? { userId: '' };
     if (isOwnPost(message, bot)) return { status: 'own_message' };
 
-    const workspaceId = await directory.workspaceId(message.platform, message.workspaceId);
+    const workspace = await directory.workspace(message.platform, message.workspaceId);
+    // Remembered until the next change: costs a statement only on the first message after one.
+    if (workspace.uninstalled) await deps.onWorkspaceBack?.(message.platform, message.workspaceId);
+    const workspaceId = workspace.id;
     const reach =
       message.isDirect && message.dmWorkspaceIds?.length
         ? [workspaceId, ...(await directory.workspaceIds(message.platform, message.dmWorkspaceIds))]

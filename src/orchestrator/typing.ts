@@ -93,6 +93,22 @@ export class TypingManager {
     return done;
   }
 
+  /**
+   * Drops the signals whose target matches without calling the platform (the app was removed from
+   * that workspace: a call would fail, and there is nothing left to clear). Returns how many.
+   */
+  forgetWhere(match: (target: TypingTarget, adapter: TypingPort) => boolean): number {
+    let dropped = 0;
+    for (const [key, entry] of this.entries) {
+      if (!match(entry.target, entry.adapter)) continue;
+      this.entries.delete(key);
+      clearTimeout(entry.cap);
+      if (entry.refresh) clearInterval(entry.refresh);
+      dropped += 1;
+    }
+    return dropped;
+  }
+
   /** Shutdown: clears every signal. Never rejects. */
   async stopAll(): Promise<void> {
     await Promise.all(this.active().map((key) => this.stop(key)));

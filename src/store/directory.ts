@@ -1,8 +1,7 @@
 /**
  * The hot store's lookups, remembered per process: workspaces, people, conversations, agents and
- * who joined which channel. Workspace and person ids never change once made (a new display name is
- * a new key, and the store updates the row). Everything else is dropped when a writer announces a
- * change (`/agent` commands, in this process or another: see jobs/keys.ts `directoryChanges`), and
+ * who joined which channel. Person ids never change once made (a new display name is a new key, and
+ * the store updates the row). Everything else is dropped when a writer announces a change (`/agent` commands, in this process or another: see jobs/keys.ts `directoryChanges`), and
  * in any case after `ttlMs`, so a missed announcement costs at most that long.
  */
 import type { Platform } from '../core/types.ts';
@@ -25,6 +24,8 @@ export interface DirectoryOptions {
 }
 
 export interface Directory {
+  /** The workspace's id, and whether the app was removed from it (remembered until a change). */
+  workspace(platform: Platform, externalId: string): Promise<{ id: string; uninstalled: boolean }>;
   workspaceId(platform: Platform, externalId: string): Promise<string>;
   /** The ids of the workspaces among `externalIds` that exist. */
   workspaceIds(platform: Platform, externalIds: readonly string[]): Promise<string[]>;
@@ -35,7 +36,7 @@ export interface Directory {
   /** An agent by id, deleted or not; null when it never existed. */
   agent(agentId: string): Promise<AgentRecord | null>;
   channelAgentIds(platform: Platform, channelId: string): Promise<string[]>;
-  /** Agents, memberships or a DM's chosen agent changed: forget all of them. */
+  /** Agents, memberships, a DM's chosen agent or a workspace's installation changed: forget them. */
   forgetChanges(): void;
 }
 
@@ -95,7 +96,7 @@ export function createDirectory(store: HotStore, options: DirectoryOptions = {})
   const now = options.now ?? Date.now;
   const forever = Number.POSITIVE_INFINITY;
   const ttl = options.ttlMs ?? DEFAULT_TTL_MS;
-  const workspaces = new Memo<string>(max, forever, now);
+  const workspaces = new Memo<{ id: string; uninstalled: boolean }>(max, forever, now);
   const users = new Memo<string>(max, forever, now);
   const conversations = new Memo<ConversationRecord>(max, ttl, now);
   const agentLists = new Memo<AgentRecord[]>(max, ttl, now);
@@ -103,11 +104,12 @@ export function createDirectory(store: HotStore, options: DirectoryOptions = {})
   const channels = new Memo<string[]>(max, ttl, now);
   const key = (...parts: Array<string | boolean>) => parts.join('\u0000');
 
-  const workspaceId = (platform: Platform, externalId: string) =>
+  const workspace = (platform: Platform, externalId: string) =>
     workspaces.get(key(platform, externalId), () => store.ensureWorkspace(platform, externalId));
 
   return {
-    workspaceId,
+    workspace,
+    workspaceId: async (platform, externalId) => (await workspace(platform, externalId)).id,
 
     async workspaceIds(platform, externalIds) {
       if (externalIds.length === 0) return [];
@@ -150,6 +152,7 @@ export function createDirectory(store: HotStore, options: DirectoryOptions = {})
       channels.get(key(platform, channelId), () => store.channelAgentIds(platform, channelId)),
 
     forgetChanges() {
+      workspaces.clear();
       conversations.clear();
       agentLists.clear();
       agents.clear();

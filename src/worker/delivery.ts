@@ -27,11 +27,13 @@ export interface DeliveryDeps {
   logger: Logger;
   /** After a reply was posted: the orchestrator checks whether it addresses another agent. */
   onDelivered?: (reply: DeliveredReply) => Promise<unknown>;
+  /** Whether the app was removed from the workspace (remembered: no statement per reply). */
+  isUninstalled?: (platform: Platform, workspaceExternalId: string) => Promise<boolean>;
 }
 
 export type DeliveryOutcome =
   | { delivered: true; platformMessageIds: string[] }
-  | { delivered: false; reason: 'already_delivered' | 'missing' | 'cancelled' };
+  | { delivered: false; reason: 'already_delivered' | 'missing' | 'cancelled' | 'uninstalled' };
 
 export interface DeliveryAttempt {
   /** Parts an earlier attempt recorded. */
@@ -45,9 +47,19 @@ export interface DeliveryAttempt {
 export function createDelivery(deps: DeliveryDeps) {
   const { store, bus } = deps;
 
-  /** Posts the reply; throws when the platform failed (the caller retries). */
-  async function deliver(reply: ReplyToPost, attempt: DeliveryAttempt): Promise<string[]> {
+  /**
+   * Posts the reply; throws when the platform failed (the caller retries). Null: not posted, and no
+   * retry can help (the app was removed from the workspace).
+   */
+  async function deliver(reply: ReplyToPost, attempt: DeliveryAttempt): Promise<string[] | null> {
     const { target } = reply;
+    if (await deps.isUninstalled?.(target.platform, target.workspaceExternalId)) {
+      deps.logger.info(
+        { replyId: reply.id, workspace: target.workspaceExternalId },
+        'reply not posted: the app was removed from this workspace',
+      );
+      return null;
+    }
     const adapter = deps.adapters[target.platform];
     // Thrown, so the job waits for a process that has this platform (e.g. a gateway restarting).
     if (!adapter) throw new Error(`no ${target.platform} adapter runs in this process`);
@@ -108,7 +120,7 @@ export function createDelivery(deps: DeliveryDeps) {
       mayPostInline(data.reply.createdAt, Date.now(), deps.firstAttemptMs)
     ) {
       const ids = await deliver(data.reply, { postedParts: [], mayHavePosted: false, ...meta });
-      return { delivered: true, platformMessageIds: ids };
+      return ids ? { delivered: true, platformMessageIds: ids } : { delivered: false, reason: 'uninstalled' };
     }
     const record = await store.readDelivery(data.replyId);
     if (!record) return { delivered: false, reason: 'missing' };
@@ -116,12 +128,13 @@ export function createDelivery(deps: DeliveryDeps) {
       await deps.typing.stop(replyDebounceKey(record.conversationId, record.agentId));
       return { delivered: false, reason: 'already_delivered' };
     }
+    if (record.workspaceUninstalled) return { delivered: false, reason: 'uninstalled' };
     const ids = await deliver(replyToPost(record), {
       postedParts: record.postedParts,
       mayHavePosted: true,
       ...meta,
     });
-    return { delivered: true, platformMessageIds: ids };
+    return ids ? { delivered: true, platformMessageIds: ids } : { delivered: false, reason: 'uninstalled' };
   }
 
   return { deliver, processDelivery };

@@ -51,7 +51,7 @@ export interface ReplyProcessorDeps {
 
 export type ReplyOutcome =
   | { replyMessageId: number }
-  | { skipped: 'agent_unavailable' | 'nothing_to_answer' | 'answered_elsewhere' }
+  | { skipped: 'agent_unavailable' | 'nothing_to_answer' | 'answered_elsewhere' | 'uninstalled' }
   | { failed: true; replyMessageId: number };
 
 /** Carries a model's Retry-After to the queue's backoff strategy. */
@@ -80,6 +80,28 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
       await store.releaseIntents(conversationId, agentId);
       await deps.cancel(conversationId, agentId);
       return { skipped: 'agent_unavailable' };
+    }
+    if (agent.workspaceUninstalled) {
+      // The app was removed from the workspace: no model call, no retries, nothing to post.
+      await store.releaseIntents(conversationId, agentId);
+      await store.recordAttempt({
+        final: true,
+        queueJobId,
+        conversationId,
+        agentId,
+        triggerMessageId: messageId,
+        attempts: attempt,
+        error: 'uninstalled',
+      });
+      bus.emit('job.failed', {
+        ...ref,
+        queue: 'replies',
+        attempt,
+        maxAttempts,
+        final: true,
+        reason: 'uninstalled',
+      });
+      return { skipped: 'uninstalled' };
     }
 
     const model = agent.model ?? settings.defaultModel;

@@ -17,7 +17,7 @@ for (const provider of providers) {
 
     beforeAll(async () => {
       store = openHotStore(t.current.url);
-      workspaceId = await store.ensureWorkspace('slack', 'T-HOT');
+      workspaceId = (await store.ensureWorkspace('slack', 'T-HOT')).id;
       authorId = await store.ensureUser({
         platform: 'slack',
         externalId: 'U1',
@@ -75,7 +75,7 @@ for (const provider of providers) {
     }
 
     it('finds or creates workspaces, people and conversations, the same row every time', async () => {
-      expect(await store.ensureWorkspace('slack', 'T-HOT')).toBe(workspaceId);
+      expect(await store.ensureWorkspace('slack', 'T-HOT')).toEqual({ id: workspaceId, uninstalled: false });
       const renamed = await store.ensureUser({
         platform: 'slack',
         externalId: 'U1',

@@ -74,9 +74,13 @@ describe('reply path failures', () => {
     );
     expect(h.adapter.replies().map((r) => r.text)).toEqual(['stored before the crash']);
     expect(h.gemini.requests).toHaveLength(1);
+    // The part is recorded right after the platform answered the post.
+    await waitFor(
+      'the reply recorded as delivered',
+      async () => (await repliesOf(h, aria.id))[0]?.deliveredAt,
+    );
     const replies = await repliesOf(h, aria.id);
     expect(replies).toHaveLength(1);
-    expect(replies[0]?.deliveredAt).not.toBeNull();
     const [message] = await inboundOf(h);
     expect(message).toMatchObject({ pendingAgentId: null, answeredById: replies[0]?.id });
     // A later sweep has nothing left to do.

@@ -21,7 +21,7 @@ describe('SQLite write queue', () => {
   beforeEach(async () => {
     statements = [];
     store = openHotStore(t.current.url, { onStatement: (sql) => statements.push(sql) });
-    const workspaceId = await store.ensureWorkspace('slack', 'T-QUEUE');
+    const workspaceId = (await store.ensureWorkspace('slack', 'T-QUEUE')).id;
     authorId = await store.ensureUser({
       platform: 'slack',
       externalId: 'U1',

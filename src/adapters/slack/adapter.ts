@@ -18,6 +18,7 @@ import { createSlackDelivery } from './delivery.ts';
 import { createUserDirectory } from './directory.ts';
 import { registerEvents } from './events.ts';
 import { createSlackFetch } from './fetch.ts';
+import { createNotices } from './notices.ts';
 import {
   boltLogger,
   createHttpReceiver,
@@ -108,6 +109,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     botId: () => bot?.botId,
     rateLimitRetries: retryConfig.retries ?? 5,
   });
+  const notices = createNotices({ hooks, logger });
   let receiver: ReturnType<typeof createHttpReceiver> | DeferredAckSocketReceiver;
   if (mode === 'socket') {
     if (!appToken) throw new Error('slack Socket Mode needs SLACK_APP_TOKEN');
@@ -115,11 +117,17 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       appToken,
       slackApiUrl: config.apiUrl,
       logger: bolt,
+      notices,
       fetch: http.fetch,
     });
   } else {
     if (!signingSecret) throw new Error('slack over HTTP needs SLACK_SIGNING_SECRET');
-    receiver = createHttpReceiver({ signingSecret, logger: bolt, ...(options.app && { app: options.app }) });
+    receiver = createHttpReceiver({
+      signingSecret,
+      logger: bolt,
+      notices,
+      ...(options.app && { app: options.app }),
+    });
   }
   const app = new App({
     receiver,
@@ -133,7 +141,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       return { botToken, botUserId: bot.userId, ...(bot.botId && { botId: bot.botId }) };
     },
   });
-  registerEvents(app, { hooks, identity: () => bot, directory, logger });
+  registerEvents(app, { hooks, identity: () => bot, directory, logger, notices });
   registerCommands(app, { hooks, directory, formClient: quick, ackBudgetMs, logger });
 
   return {

@@ -11,13 +11,25 @@ import type { AdapterHooks } from '../hooks.ts';
 import { plain } from './blocks.ts';
 import type { UserDirectory } from './directory.ts';
 import { eventDisplayName, type SlackMessageEvent, translateEvent } from './inbound.ts';
+import type { Notices } from './notices.ts';
 
 export interface EventDeps {
   hooks: AdapterHooks;
   identity(): BotIdentity | undefined;
   directory: UserDirectory;
   logger: Logger;
+  notices?: Notices;
 }
+
+/** The event types listened to below; any other is acknowledged by Bolt and noted once. */
+const HANDLED_EVENTS = new Set([
+  'message',
+  'app_mention',
+  'assistant_thread_started',
+  'assistant_thread_context_changed',
+  'tokens_revoked',
+  'app_uninstalled',
+]);
 
 interface Envelope {
   team_id?: string;
@@ -30,6 +42,12 @@ const MAX_SUGGESTED_PROMPTS = 4;
 export function registerEvents(app: App, deps: EventDeps): void {
   const { hooks, logger } = deps;
   const greeted = new RecentIds(1000);
+
+  app.use(async ({ body, next }) => {
+    const type = (body as { event?: { type?: unknown } }).event?.type;
+    if (typeof type === 'string' && !HANDLED_EVENTS.has(type)) deps.notices?.noteEventType(type);
+    await next();
+  });
 
   async function dispatch(event: SlackMessageEvent, body: Envelope): Promise<unknown> {
     const bot = deps.identity();
@@ -104,6 +122,15 @@ export function registerEvents(app: App, deps: EventDeps): void {
     }),
   );
   app.event('app_mention', async ({ event, body }) => handle(event as SlackMessageEvent, body));
+  // Removed from the workspace: Slack sends both when the app is uninstalled; tokens_revoked alone
+  // when the bot token was revoked (a revoked user token alone changes nothing here).
+  app.event('app_uninstalled', async ({ body }) => {
+    await hooks.onWorkspaceRemoved?.('slack', teamOf(body), 'uninstalled');
+  });
+  app.event('tokens_revoked', async ({ event, body }) => {
+    const bots = (event as { tokens?: { bot?: unknown[] } }).tokens?.bot ?? [];
+    if (bots.length > 0) await hooks.onWorkspaceRemoved?.('slack', teamOf(body), 'tokens_revoked');
+  });
   app.event('message', async ({ event, body }) => handle(event as SlackMessageEvent, body));
 }
 

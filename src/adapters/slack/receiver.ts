@@ -18,6 +18,7 @@ import {
 } from '@slack/bolt';
 import type { Express } from 'express';
 import type { Logger } from '../../logger.ts';
+import { type Notices, withNotices } from './notices.ts';
 import { SLACK_EVENTS_PATH } from './paths.ts';
 
 export { SLACK_EVENTS_PATH };
@@ -50,19 +51,37 @@ export async function withinBudget<T>(
   }
 }
 
+/** Bolt's ExpressReceiver, with what Bolt cannot route acknowledged at once (notices.ts). */
+class NoticeAwareExpressReceiver extends ExpressReceiver {
+  constructor(
+    options: ConstructorParameters<typeof ExpressReceiver>[0],
+    private readonly notices: Notices,
+  ) {
+    super(options);
+  }
+
+  override init(bolt: App): void {
+    super.init(withNotices(bolt, this.notices));
+  }
+}
+
 export function createHttpReceiver(options: {
   signingSecret: string;
   app?: Express;
   logger: BoltLogger;
+  notices: Notices;
 }): ExpressReceiver {
-  return new ExpressReceiver({
-    signingSecret: options.signingSecret,
-    endpoints: SLACK_EVENTS_PATH,
-    // The response waits for the listener: events are acked once stored.
-    processBeforeResponse: true,
-    logger: options.logger,
-    ...(options.app && { app: options.app }),
-  });
+  return new NoticeAwareExpressReceiver(
+    {
+      signingSecret: options.signingSecret,
+      endpoints: SLACK_EVENTS_PATH,
+      // The response waits for the listener: events are acked once stored.
+      processBeforeResponse: true,
+      logger: options.logger,
+      ...(options.app && { app: options.app }),
+    },
+    options.notices,
+  );
 }
 
 /** The fields of socket-mode's `slack_event` this receiver reads. */
@@ -78,12 +97,16 @@ export class DeferredAckSocketReceiver implements Receiver {
   private readonly inner: SocketModeReceiver;
   private app: App | undefined;
 
+  private readonly notices: Notices;
+
   constructor(options: {
     appToken: string;
     slackApiUrl: string;
     logger: BoltLogger;
+    notices: Notices;
     fetch?: webApi.FetchFunction;
   }) {
+    this.notices = options.notices;
     this.inner = new SocketModeReceiver({
       appToken: options.appToken,
       logger: options.logger,
@@ -125,7 +148,7 @@ export class DeferredAckSocketReceiver implements Receiver {
       ...(envelope.retry_reason !== undefined && { retryReason: envelope.retry_reason }),
     };
     try {
-      await this.app?.processEvent(event);
+      if (this.app) await this.notices.process(this.app, event);
       await ackNow();
     } catch (error) {
       // Unacked: Slack redelivers the envelope (retry_attempt) to this or another connection.

@@ -25,7 +25,8 @@ const TIMESTAMP_OID = 1114;
 const rows = rowReaders({ bool: (value) => value === true, time: (value) => value as Date });
 
 const AGENT_COLUMNS = `id, "workspaceId", name, role, backstory, goal, "systemPrompt", status, "modelConfig",
-  "avatarUrl", "maxConcurrentJobs", "isActive"`;
+  "avatarUrl", "maxConcurrentJobs", "isActive",
+  (SELECT w."uninstalledAt" IS NOT NULL FROM workspaces w WHERE w.id = agents."workspaceId") AS "workspaceUninstalled"`;
 const CONVERSATION_SCOPE = `SELECT c.id FROM conversations c JOIN workspaces w ON w.id = c."workspaceId"
   WHERE c.platform = $2 AND c."channelId" = $3 AND w."externalId" = $4`;
 
@@ -33,7 +34,7 @@ const SQL = {
   ensureWorkspace: `INSERT INTO workspaces (id, platform, "externalId", "createdAt", "updatedAt")
     VALUES ($1, $2, $3, $4, $4)
     ON CONFLICT (platform, "externalId") DO UPDATE SET platform = EXCLUDED.platform
-    RETURNING id`,
+    RETURNING id, "uninstalledAt"`,
   ensureUser: `INSERT INTO users (id, platform, "externalId", "displayName", "isBot", "createdAt", "updatedAt")
     VALUES ($1, $2, $3, $4, $5, $6, $6)
     ON CONFLICT (platform, "externalId") DO UPDATE SET "displayName" = EXCLUDED."displayName",
@@ -112,15 +113,15 @@ const SQL = {
     SELECT id FROM reply`,
   recordAttempt: `INSERT INTO jobs (id, "queueJobId", type, status, "conversationId", "agentId",
       "triggerMessageId", attempts, error, "createdAt", "updatedAt")
-    VALUES ($1, $2, 'reply', 'queued', $3, $4, $5, $6, $7, $8, $8)
-    ON CONFLICT ("queueJobId") DO UPDATE SET status = 'queued', attempts = EXCLUDED.attempts,
+    VALUES ($1, $2, 'reply', $9, $3, $4, $5, $6, $7, $8, $8)
+    ON CONFLICT ("queueJobId") DO UPDATE SET status = EXCLUDED.status, attempts = EXCLUDED.attempts,
       error = EXCLUDED.error, "updatedAt" = EXCLUDED."updatedAt"`,
   releaseIntents: `UPDATE messages SET "pendingAgentId" = NULL, "updatedAt" = $1
     WHERE "pendingAgentId" = $2 AND "conversationId" = $3`,
   readDelivery: `SELECT m.id, m."conversationId", m."agentId", a.name AS "agentName",
       a."avatarUrl" AS "agentAvatarUrl", m.content, m."createdAt", m."deliveredAt", m."postedParts",
       c.platform, c."channelId", c."threadId", c.kind, w."externalId" AS "workspaceExternalId",
-      t."platformMessageId" AS "replyToPlatformMessageId"
+      t."platformMessageId" AS "replyToPlatformMessageId", w."uninstalledAt" IS NOT NULL AS "workspaceUninstalled"
     FROM messages m
     JOIN conversations c ON c.id = m."conversationId"
     JOIN workspaces w ON w.id = c."workspaceId"
@@ -141,8 +142,10 @@ const SQL = {
     JOIN workspaces w ON w.id = c."workspaceId"`,
   undeliveredReplies: `SELECT m.id, j."queueJobId" FROM messages m
     LEFT JOIN jobs j ON j."replyMessageId" = m.id
+    JOIN conversations c ON c.id = m."conversationId"
+    JOIN workspaces w ON w.id = c."workspaceId"
     WHERE m."deliveredAt" IS NULL AND m."agentId" IS NOT NULL AND m."afterReplyId" IS NOT NULL
-      AND m."createdAt" < $1 AND m."createdAt" > $2
+      AND w."uninstalledAt" IS NULL AND m."createdAt" < $1 AND m."createdAt" > $2
     ORDER BY m.id LIMIT $3`,
   ping: 'SELECT 1',
 } as const;
@@ -199,7 +202,7 @@ export function openPostgresHotStore(options: PostgresHotStoreOptions): HotStore
 
     async ensureWorkspace(platform, externalId) {
       const [row] = await query('ensureWorkspace', [randomUUID(), platform, externalId, utc(new Date())]);
-      return row?.id as string;
+      return { id: row?.id as string, uninstalled: row?.uninstalledAt != null };
     },
 
     async ensureUser(input) {
@@ -357,6 +360,7 @@ export function openPostgresHotStore(options: PostgresHotStoreOptions): HotStore
         attempt.attempts,
         attempt.error.slice(0, 2000),
         utc(new Date()),
+        attempt.final ? 'failed' : 'queued',
       ]);
     },
 

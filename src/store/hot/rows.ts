@@ -50,6 +50,7 @@ export function rowReaders(read: ColumnReader) {
       avatarUrl: text(row.avatarUrl),
       maxConcurrentJobs: row.maxConcurrentJobs as number,
       isActive: read.bool(row.isActive),
+      workspaceUninstalled: read.bool(row.workspaceUninstalled),
     }),
 
     storedInbound: (row: Row): StoredInbound => ({
@@ -103,6 +104,7 @@ export function rowReaders(read: ColumnReader) {
       kind: row.kind as ConversationKind,
       workspaceExternalId: row.workspaceExternalId as string,
       replyToPlatformMessageId: text(row.replyToPlatformMessageId),
+      workspaceUninstalled: read.bool(row.workspaceUninstalled),
     }),
 
     openIntent: (row: Row): OpenIntent => ({

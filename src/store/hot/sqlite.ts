@@ -43,13 +43,14 @@ const MAX_WRITE_BATCH = 1000;
 const rows = rowReaders({ bool: (value) => value === 1, time: (value) => new Date(value as string) });
 
 const AGENT_COLUMNS = `id, workspaceId, name, role, backstory, goal, systemPrompt, status, modelConfig,
-  avatarUrl, maxConcurrentJobs, isActive`;
+  avatarUrl, maxConcurrentJobs, isActive,
+  (SELECT w.uninstalledAt IS NOT NULL FROM workspaces w WHERE w.id = agents.workspaceId) AS workspaceUninstalled`;
 
 const SQL = {
   ensureWorkspace: `INSERT INTO workspaces (id, platform, externalId, createdAt, updatedAt)
     VALUES (?, ?, ?, ?, ?)
     ON CONFLICT (platform, externalId) DO UPDATE SET platform = excluded.platform
-    RETURNING id`,
+    RETURNING id, uninstalledAt`,
   ensureUser: `INSERT INTO users (id, platform, externalId, displayName, isBot, createdAt, updatedAt)
     VALUES (?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (platform, externalId) DO UPDATE SET displayName = excluded.displayName,
@@ -125,7 +126,8 @@ const SQL = {
     WHERE pendingAgentId = ? AND conversationId = ?`,
   readDelivery: `SELECT m.id, m.conversationId, m.agentId, a.name AS agentName, a.avatarUrl AS agentAvatarUrl,
       m.content, m.createdAt, m.deliveredAt, m.postedParts, c.platform, c.channelId, c.threadId, c.kind,
-      w.externalId AS workspaceExternalId, t.platformMessageId AS replyToPlatformMessageId
+      w.externalId AS workspaceExternalId, t.platformMessageId AS replyToPlatformMessageId,
+      w.uninstalledAt IS NOT NULL AS workspaceUninstalled
     FROM messages m
     JOIN conversations c ON c.id = m.conversationId
     JOIN workspaces w ON w.id = c.workspaceId
@@ -145,8 +147,10 @@ const SQL = {
     JOIN workspaces w ON w.id = c.workspaceId`,
   undeliveredReplies: `SELECT m.id, j.queueJobId FROM messages m
     LEFT JOIN jobs j ON j.replyMessageId = m.id
+    JOIN conversations c ON c.id = m.conversationId
+    JOIN workspaces w ON w.id = c.workspaceId
     WHERE m.deliveredAt IS NULL AND m.agentId IS NOT NULL AND m.afterReplyId IS NOT NULL
-      AND m.createdAt < ? AND m.createdAt > ?
+      AND w.uninstalledAt IS NULL AND m.createdAt < ? AND m.createdAt > ?
     ORDER BY m.id LIMIT ?`,
   ping: 'SELECT 1',
 } as const;
@@ -275,7 +279,8 @@ export function openSqliteHotStore(options: SqliteHotStoreOptions): HotStore {
     ensureWorkspace: (platform, externalId) =>
       write(() => {
         const now = sqliteTime(new Date());
-        return get('ensureWorkspace', randomUUID(), platform, externalId, now, now)?.id as string;
+        const row = get('ensureWorkspace', randomUUID(), platform, externalId, now, now) as Row;
+        return { id: row.id as string, uninstalled: row.uninstalledAt != null };
       }, true),
 
     ensureUser: (input: UserRecordInput) =>
@@ -432,7 +437,7 @@ export function openSqliteHotStore(options: SqliteHotStoreOptions): HotStore {
           'upsertJob',
           randomUUID(),
           attempt.queueJobId,
-          'queued',
+          attempt.final ? 'failed' : 'queued',
           attempt.conversationId,
           attempt.agentId,
           attempt.triggerMessageId,

@@ -53,6 +53,8 @@ export interface AgentRecord {
   avatarUrl: string | null;
   maxConcurrentJobs: number;
   isActive: boolean;
+  /** The app was removed from the agent's workspace: nothing is answered or posted there. */
+  workspaceUninstalled: boolean;
 }
 
 export interface InboundRecord {
@@ -158,6 +160,8 @@ export interface DeliveryRecord {
   kind: ConversationKind;
   workspaceExternalId: string;
   replyToPlatformMessageId: string | null;
+  /** The app was removed from the workspace: the reply is not posted. */
+  workspaceUninstalled: boolean;
 }
 
 /** An author turn as the loop guard reads it. */
@@ -200,7 +204,8 @@ export interface HotStore {
   readonly provider: 'sqlite' | 'postgresql';
 
   // Lookups behind the caches (a miss, then remembered).
-  ensureWorkspace(platform: Platform, externalId: string): Promise<string>;
+  /** The workspace's id (made on first sight), and whether the app was removed from it. */
+  ensureWorkspace(platform: Platform, externalId: string): Promise<{ id: string; uninstalled: boolean }>;
   ensureUser(input: UserRecordInput): Promise<string>;
   ensureConversation(key: ConversationKey, kind: ConversationKind): Promise<ConversationRecord>;
   workspaceIds(platform: Platform, externalIds: readonly string[]): Promise<string[]>;
@@ -219,8 +224,12 @@ export interface HotStore {
   // Reply.
   readContext(conversationId: string, agentId: string, limit: number): Promise<ReplyContext>;
   storeReply(record: ReplyRecord): Promise<StoreReplyResult>;
-  /** A failed attempt that will be retried: the job record says so. */
+  /**
+   * A failed attempt: the job record says so. `final`: no retry follows (status failed), e.g. the
+   * app was removed from the workspace; otherwise it stays queued for the next attempt.
+   */
   recordAttempt(record: {
+    final?: boolean;
     queueJobId: string;
     conversationId: string;
     agentId: string;

@@ -6,6 +6,7 @@
  * answered by `commandReply`.
  */
 import { randomBytes } from 'node:crypto';
+import type { PlatformNotice } from '../../../src/adapters/hooks.ts';
 import { createSlackAdapter, type SlackAdapter } from '../../../src/adapters/slack/index.ts';
 import type { AgentCommand, CommandContext, CommandReply } from '../../../src/commands/command.ts';
 import { parseAgentCommand } from '../../../src/commands/parse.ts';
@@ -45,6 +46,8 @@ export interface SlackHarness {
   storedAt: Map<string, number>;
   /** onCommand calls, in order. */
   commands: Array<{ context: CommandContext; command: AgentCommand }>;
+  /** Platform notices the adapter reported (app_rate_limited, unhandled requests), in order. */
+  notices: PlatformNotice[];
   /** How the stubbed command core answers (default: ok, "Done: <verb>."). */
   commandReply: (context: CommandContext, command: AgentCommand) => Promise<CommandReply>;
   createAgent(
@@ -92,6 +95,7 @@ export async function startSlackHarness(
   let pipeline: Pipeline | undefined;
   const commands: SlackHarness['commands'] = [];
   const storedAt = new Map<string, number>();
+  const notices: PlatformNotice[] = [];
 
   const harness = {} as SlackHarness;
   harness.failNextInbound = 0;
@@ -122,6 +126,9 @@ export async function startSlackHarness(
       },
       listAgents: async () =>
         (await listAgents(db, workspace.id)).map((a) => ({ id: a.id, name: a.name, role: a.role })),
+      onWorkspaceRemoved: (platform, externalId, reason) =>
+        required(pipeline).workspaceRemoved(platform, externalId, reason),
+      onNotice: (notice) => notices.push(notice),
     },
   });
   pipeline = createPipeline({
@@ -150,6 +157,7 @@ export async function startSlackHarness(
     teamId,
     storedAt,
     commands,
+    notices,
     async createAgent(name: string, fields: { role?: string; avatarUrl?: string; model?: string } = {}) {
       const agent = await createAgent(
         db,

@@ -1,0 +1,85 @@
+/**
+ * Requests from Slack that Bolt cannot route, answered 200 at once instead of being left to time
+ * out (Bolt's receiver answers 404 after 3 s, and Slack counts every failed delivery against the
+ * app: above 5 % in an hour it may disable the event subscriptions):
+ * - `app_rate_limited`: Slack is dropping this app's events for the rest of a minute. It has no
+ *   inner event. Logged as a warning with its minute, and counted.
+ * - any other request nothing acknowledged (a future envelope type, a command or action nothing
+ *   listens to): acknowledged, and logged once per type.
+ * Event types nothing listens to are acknowledged by Bolt itself; `noteEventType` logs each once.
+ */
+import type { App, ReceiverEvent } from '@slack/bolt';
+import type { Logger } from '../../logger.ts';
+import type { AdapterHooks } from '../hooks.ts';
+
+export interface NoticeDeps {
+  hooks: Pick<AdapterHooks, 'onNotice'>;
+  logger: Logger;
+}
+
+export interface Notices {
+  /** Runs Bolt on one request, acknowledging what Bolt leaves unacknowledged. */
+  process(app: Pick<App, 'processEvent'>, event: ReceiverEvent): Promise<void>;
+  /** An event type arrived that nothing here uses: say so once per type. */
+  noteEventType(type: string): void;
+}
+
+export function createNotices(deps: NoticeDeps): Notices {
+  const { logger } = deps;
+  const said = new Set<string>();
+  const once = (key: string, say: () => void): void => {
+    if (said.has(key) || said.size >= 1000) return;
+    said.add(key);
+    say();
+  };
+
+  return {
+    async process(app, event) {
+      const body = event.body as Record<string, unknown>;
+      if (body.type === 'app_rate_limited') {
+        await event.ack();
+        logger.warn(
+          { team: body.team_id, minuteRateLimited: body.minute_rate_limited },
+          'slack is rate-limiting the events it sends this app for that minute: some events of that minute are not delivered',
+        );
+        deps.hooks.onNotice?.({ platform: 'slack', kind: 'app_rate_limited' });
+        return;
+      }
+      let acknowledged = false;
+      await app.processEvent({
+        ...event,
+        ack: async (response) => {
+          acknowledged = true;
+          await event.ack(response);
+        },
+      });
+      if (acknowledged) return;
+      await event.ack();
+      const kind = requestKind(body);
+      once(`request:${kind}`, () =>
+        logger.info({ kind }, 'slack sent a request nothing here handles: acknowledged (said once per kind)'),
+      );
+      deps.hooks.onNotice?.({ platform: 'slack', kind: 'unhandled' });
+    },
+
+    noteEventType(type) {
+      once(`event:${type}`, () =>
+        logger.debug({ type }, 'slack event type not used here: acknowledged (said once per type)'),
+      );
+    },
+  };
+}
+
+/** Wraps Bolt so a receiver that calls `processEvent` goes through `notices` first. */
+export function withNotices(app: App, notices: Notices): App {
+  return Object.create(app, {
+    processEvent: { value: (event: ReceiverEvent) => notices.process(app, event) },
+  }) as App;
+}
+
+function requestKind(body: Record<string, unknown>): string {
+  if (typeof body.command === 'string') return `command ${body.command}`;
+  const event = body.event as { type?: unknown } | undefined;
+  if (typeof event?.type === 'string') return `event ${event.type}`;
+  return typeof body.type === 'string' ? body.type : 'unknown';
+}
