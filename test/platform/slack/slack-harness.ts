@@ -10,8 +10,10 @@ import { createSlackAdapter, type SlackAdapter } from '../../../src/adapters/sla
 import type { AgentCommand, CommandContext, CommandReply } from '../../../src/commands/command.ts';
 import { parseAgentCommand } from '../../../src/commands/parse.ts';
 import { parseConfig } from '../../../src/config.ts';
+import type { InboundMessage } from '../../../src/core/types.ts';
 import { createRedis } from '../../../src/infra/redis.ts';
 import { createLogger } from '../../../src/logger.ts';
+import type { InboundOutcome } from '../../../src/orchestrator/orchestrator.ts';
 import { createPipeline, type Pipeline } from '../../../src/pipeline.ts';
 import { createHttpServer, type HttpServer } from '../../../src/server.ts';
 import { createAgent, joinChannel, listAgents } from '../../../src/store/agents.ts';
@@ -43,6 +45,8 @@ export interface SlackHarness {
   failNextInbound: number;
   /** When onInbound resolved (the message was stored), by platform message id. */
   storedAt: Map<string, number>;
+  /** Every message the adapter handed to onInbound, with the orchestrator's answer, in order. */
+  outcomes: Array<{ message: InboundMessage; outcome: InboundOutcome }>;
   /** onCommand calls, in order. */
   commands: Array<{ context: CommandContext; command: AgentCommand }>;
   /** How the stubbed command core answers (default: ok, "Done: <verb>."). */
@@ -92,6 +96,7 @@ export async function startSlackHarness(
   let pipeline: Pipeline | undefined;
   const commands: SlackHarness['commands'] = [];
   const storedAt = new Map<string, number>();
+  const outcomes: SlackHarness['outcomes'] = [];
 
   const harness = {} as SlackHarness;
   harness.failNextInbound = 0;
@@ -110,6 +115,7 @@ export async function startSlackHarness(
         }
         const outcome = await required(pipeline).orchestrator.handleInbound(message);
         storedAt.set(message.platformMessageId, Date.now());
+        outcomes.push({ message, outcome });
         return outcome;
       },
       onChange: (change) => required(pipeline).orchestrator.handleChange(change),
@@ -149,6 +155,7 @@ export async function startSlackHarness(
     eventsUrl,
     teamId,
     storedAt,
+    outcomes,
     commands,
     async createAgent(name: string, fields: { role?: string; avatarUrl?: string; model?: string } = {}) {
       const agent = await createAgent(
