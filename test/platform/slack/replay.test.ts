@@ -102,12 +102,17 @@ describe('slack fixtures replayed through the real receiver', () => {
     );
 
     switch (fixture.expect) {
-      case 'reply':
+      case 'reply': {
+        // Channel replies go in the thread of the message; a DM's, in its thread if it has one.
+        const event = (body.event ?? {}) as { ts?: string; thread_ts?: string };
+        const inChannel = channel?.startsWith('C') || channel?.startsWith('G');
+        const thread = event.thread_ts ?? (inChannel ? event.ts : undefined);
         expect(posts.map((p) => p.params)).toEqual([
-          expect.objectContaining({ channel, username: aria.name }),
+          expect.objectContaining({ channel, username: aria.name, ...(thread && { thread_ts: thread }) }),
         ]);
         expect(scheduled).toHaveLength(1);
         break;
+      }
       case 'greeting':
         expect(posts).toHaveLength(1);
         expect(posts[0]?.params).toMatchObject({ channel });
