@@ -11,8 +11,10 @@ import { createSlackAdapter, type SlackAdapter } from '../../../src/adapters/sla
 import type { AgentCommand, CommandContext, CommandReply } from '../../../src/commands/command.ts';
 import { parseAgentCommand } from '../../../src/commands/parse.ts';
 import { parseConfig } from '../../../src/config.ts';
+import type { InboundMessage } from '../../../src/core/types.ts';
 import { createRedis } from '../../../src/infra/redis.ts';
 import { createLogger } from '../../../src/logger.ts';
+import type { InboundOutcome } from '../../../src/orchestrator/orchestrator.ts';
 import { createPipeline, type Pipeline } from '../../../src/pipeline.ts';
 import { createHttpServer, type HttpServer } from '../../../src/server.ts';
 import { createAgent, joinChannel, listAgents } from '../../../src/store/agents.ts';
@@ -44,6 +46,8 @@ export interface SlackHarness {
   failNextInbound: number;
   /** When onInbound resolved (the message was stored), by platform message id. */
   storedAt: Map<string, number>;
+  /** Every message the adapter handed to onInbound, with the orchestrator's answer, in order. */
+  outcomes: Array<{ message: InboundMessage; outcome: InboundOutcome }>;
   /** onCommand calls, in order. */
   commands: Array<{ context: CommandContext; command: AgentCommand }>;
   /** Platform notices the adapter reported (app_rate_limited, unhandled requests), in order. */
@@ -96,6 +100,7 @@ export async function startSlackHarness(
   const commands: SlackHarness['commands'] = [];
   const storedAt = new Map<string, number>();
   const notices: PlatformNotice[] = [];
+  const outcomes: SlackHarness['outcomes'] = [];
 
   const harness = {} as SlackHarness;
   harness.failNextInbound = 0;
@@ -114,6 +119,7 @@ export async function startSlackHarness(
         }
         const outcome = await required(pipeline).orchestrator.handleInbound(message);
         storedAt.set(message.platformMessageId, Date.now());
+        outcomes.push({ message, outcome });
         return outcome;
       },
       onChange: (change) => required(pipeline).orchestrator.handleChange(change),
@@ -156,6 +162,7 @@ export async function startSlackHarness(
     eventsUrl,
     teamId,
     storedAt,
+    outcomes,
     commands,
     notices,
     async createAgent(name: string, fields: { role?: string; avatarUrl?: string; model?: string } = {}) {
