@@ -180,6 +180,14 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
   client.on(Events.ShardReady, () => catchUp.trigger('ready'));
   client.on(Events.ShardResume, (_shardId, replayed) => catchUp.trigger(`resumed (${replayed} replayed)`));
   client.on(Events.MessageCreate, receive);
+  // A removal (kicked, or the guild deleted); an outage arrives as GuildUnavailable instead.
+  client.on(Events.GuildDelete, (guild) => {
+    hooks
+      .onWorkspaceRemoved?.('discord', guild.id, 'guild_removed')
+      .catch((error: unknown) =>
+        logger.warn({ err: error, guild: guild.id }, 'discord guild removal not recorded'),
+      );
+  });
   // Raw dispatches: discord.js only reports edits and deletions of messages still in its cache.
   client.ws.on(GatewayDispatchEvents.MessageUpdate, (data: GatewayMessageUpdateDispatchData) =>
     onChange('edit', data),

@@ -117,6 +117,9 @@ export async function startDiscordHarness(
     parseCommand: () => ({ ok: false, error: 'the text form is not used on Discord' }),
     listAgents: (_platform, workspace) => agentsOf('discord', workspace),
     catchUpPoints: (platform, window) => catchUpPoints(db, platform, window),
+    onWorkspaceRemoved: async (platform, externalId, reason) => {
+      await pipeline?.workspaceRemoved(platform, externalId, reason);
+    },
     logger,
   };
   const adapter = createDiscordAdapter({ config: config.discord, hooks, ...options.adapter });

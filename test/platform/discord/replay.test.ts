@@ -9,7 +9,7 @@
  *   alive          nothing posted for the event itself; a mention afterwards is still answered once
  *   outage         after the guild comes back (GUILD_CREATE) a mention is answered once
  *   forget-channel the deleted channel no longer counts as joined by any agent
- *   forget-guild   the removed guild's channels no longer count as joined by any agent
+ *   uninstalled    the removed guild is marked uninstalled: nothing waits or is posted there
  * A new fixture is a new file in the folder, not new code here.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -134,11 +134,15 @@ describe('discord fixtures replayed through the real gateway client', () => {
         expect(await stillAnswers()).toBe(1);
         break;
       }
-      case 'forget-guild': {
-        const channels = discord.guild.channels.map((c) => c.id);
+      case 'uninstalled': {
         await waitFor(
-          "the removed guild's channels no longer joined",
-          async () => (await harness.db.channelAgent.count({ where: { channelId: { in: channels } } })) === 0,
+          'the removed guild marked uninstalled',
+          async () =>
+            (
+              await harness.db.workspace.findFirst({
+                where: { platform: 'discord', externalId: discord.guild.id },
+              })
+            )?.uninstalledAt,
           STATE_CHANGE_MS,
         );
         break;
