@@ -35,11 +35,13 @@ export const BOT_SCOPES = [
 
 export const BOT_EVENTS = [
   'app_mention',
+  'app_uninstalled',
   'assistant_thread_context_changed',
   'assistant_thread_started',
   'message.channels',
   'message.groups',
   'message.im',
+  'tokens_revoked',
 ] as const;
 
 const PLACEHOLDER_URL = 'https://YOUR-HOST';

@@ -54,11 +54,13 @@ describe('slackManifest', () => {
     expect([...BOT_EVENTS].sort()).toEqual(
       [
         'app_mention',
+        'app_uninstalled',
         'assistant_thread_context_changed',
         'assistant_thread_started',
         'message.channels',
         'message.groups',
         'message.im',
+        'tokens_revoked',
       ].sort(),
     );
   });
