@@ -64,7 +64,7 @@ export function createNotices(deps: NoticeDeps): Notices {
 
     noteEventType(type) {
       once(`event:${type}`, () =>
-        logger.debug({ type }, 'slack event type not used here: acknowledged (said once per type)'),
+        logger.info({ type }, 'slack event type not used here: acknowledged (said once per type)'),
       );
     },
   };
