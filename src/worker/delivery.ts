@@ -8,6 +8,7 @@
 import type { Job } from 'bullmq';
 import type { AgentBridgeEvents, EventBus } from '../core/events.ts';
 import type { OutboundReply, Platform, PlatformAdapter } from '../core/types.ts';
+import { isUndeliverable } from '../core/undeliverable.ts';
 import { replyDebounceKey } from '../jobs/ids.ts';
 import type { DeliveredReply, DeliveryJobData, ReplyTarget, ReplyToPost } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
@@ -31,7 +32,9 @@ export interface DeliveryDeps {
 
 export type DeliveryOutcome =
   | { delivered: true; platformMessageIds: string[] }
-  | { delivered: false; reason: 'already_delivered' | 'missing' | 'cancelled' };
+  | { delivered: false; reason: 'already_delivered' | 'missing' | 'cancelled' }
+  /** The platform refused it for good (its channel is gone): recorded, never tried again. */
+  | { delivered: false; reason: 'undeliverable'; detail: string };
 
 export interface DeliveryAttempt {
   /** Parts an earlier attempt recorded. */
@@ -45,8 +48,26 @@ export interface DeliveryAttempt {
 export function createDelivery(deps: DeliveryDeps) {
   const { store, bus } = deps;
 
-  /** Posts the reply; throws when the platform failed (the caller retries). */
-  async function deliver(reply: ReplyToPost, attempt: DeliveryAttempt): Promise<string[]> {
+  /**
+   * Posts the reply; throws when the platform failed (the caller retries). A reply the platform
+   * refuses for good (its channel deleted) is recorded as undeliverable instead: no retry.
+   */
+  async function deliver(reply: ReplyToPost, attempt: DeliveryAttempt): Promise<DeliveryOutcome> {
+    try {
+      return { delivered: true, platformMessageIds: await post(reply, attempt) };
+    } catch (error) {
+      if (!isUndeliverable(error)) throw error;
+      await store.recordUndeliverable(reply.id, `not delivered: ${error.message}`);
+      await deps.typing.stop(replyDebounceKey(reply.conversationId, reply.agent.id));
+      deps.logger.warn(
+        { replyId: reply.id, platform: reply.target.platform, reason: error.message },
+        'reply cannot be delivered (its channel is gone): recorded as failed, not retried',
+      );
+      return { delivered: false, reason: 'undeliverable', detail: error.message };
+    }
+  }
+
+  async function post(reply: ReplyToPost, attempt: DeliveryAttempt): Promise<string[]> {
     const { target } = reply;
     const adapter = deps.adapters[target.platform];
     // Thrown, so the job waits for a process that has this platform (e.g. a gateway restarting).
@@ -107,8 +128,7 @@ export function createDelivery(deps: DeliveryDeps) {
       job.attemptsStarted <= 1 &&
       mayPostInline(data.reply.createdAt, Date.now(), deps.firstAttemptMs)
     ) {
-      const ids = await deliver(data.reply, { postedParts: [], mayHavePosted: false, ...meta });
-      return { delivered: true, platformMessageIds: ids };
+      return deliver(data.reply, { postedParts: [], mayHavePosted: false, ...meta });
     }
     const record = await store.readDelivery(data.replyId);
     if (!record) return { delivered: false, reason: 'missing' };
@@ -116,12 +136,11 @@ export function createDelivery(deps: DeliveryDeps) {
       await deps.typing.stop(replyDebounceKey(record.conversationId, record.agentId));
       return { delivered: false, reason: 'already_delivered' };
     }
-    const ids = await deliver(replyToPost(record), {
+    return deliver(replyToPost(record), {
       postedParts: record.postedParts,
       mayHavePosted: true,
       ...meta,
     });
-    return { delivered: true, platformMessageIds: ids };
   }
 
   return { deliver, processDelivery };

@@ -255,8 +255,12 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
 
     deliver(reply: OutboundReply, onPosted?: OnPartPosted): Promise<string[]> {
       const botUserId = () => client.user?.id;
+      const threadState = (threadId: string) => {
+        const channel = client.channels.cache.get(threadId);
+        return channel?.isThread() ? { archived: channel.archived, locked: channel.locked } : undefined;
+      };
       return deliverReply(
-        { rest: client.rest, webhookRest, webhooks, own, logger, botUserId },
+        { rest: client.rest, webhookRest, webhooks, own, logger, botUserId, threadState },
         reply,
         onPosted,
       );
