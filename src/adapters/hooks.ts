@@ -36,5 +36,10 @@ export interface AdapterHooks {
    * adapter without it does not catch up.
    */
   catchUpPoints?(platform: Platform, window: CatchUpWindow): Promise<CatchUpPoint[]>;
+  /**
+   * The platform removed a channel: the agents joined to it leave it as `/agent leave` would, the
+   * audit naming `actorLabel` (e.g. `discord:channel-deleted`). Resolves to how many left.
+   */
+  onChannelRemoved?(platform: Platform, channelId: string, actorLabel: string): Promise<number>;
   logger: Logger;
 }
