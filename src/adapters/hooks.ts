@@ -43,6 +43,11 @@ export interface AdapterHooks {
   onWorkspaceRemoved?(platform: Platform, externalId: string, reason: string): Promise<void>;
   /** A platform notice worth counting (Slack `app_rate_limited`, a request nothing handled). */
   onNotice?(notice: PlatformNotice): void;
+  /**
+   * The platform removed a channel: the agents joined to it leave it as `/agent leave` would, the
+   * audit naming `actorLabel` (e.g. `discord:channel-deleted`). Resolves to how many left.
+   */
+  onChannelRemoved?(platform: Platform, channelId: string, actorLabel: string): Promise<number>;
   logger: Logger;
 }
 

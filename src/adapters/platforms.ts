@@ -10,7 +10,7 @@ import type { Config } from '../config.ts';
 import type { Platform, PlatformAdapter } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
 import type { Pipeline } from '../pipeline.ts';
-import { listAgents } from '../store/agents.ts';
+import { leaveRemovedChannel, listAgents } from '../store/agents.ts';
 import { catchUpPoints } from '../store/catch-up.ts';
 import type { Db } from '../store/database.ts';
 import { findWorkspace } from '../store/identities.ts';
@@ -42,6 +42,11 @@ export function adapterHooks(config: Config, db: Db, logger: Logger, pipeline: (
       await workspaceRemoved(platform, externalId, reason);
     },
     onNotice: (notice) => pipeline().bus.emit('platform.notice', notice),
+    async onChannelRemoved(platform, channelId, actorLabel) {
+      const left = await leaveRemovedChannel(db, platform, channelId, { label: actorLabel });
+      if (left.length > 0) await onChange();
+      return left.length;
+    },
   };
 }
 

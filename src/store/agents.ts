@@ -129,6 +129,28 @@ export async function leaveChannel(db: Db, agentId: string, channelId: string, a
   });
 }
 
+/**
+ * The platform removed a channel (deleted by someone): every agent joined to it leaves it through
+ * `leaveChannel`, as `/agent leave` would, each with its audit row. Resolves to the agents that left.
+ */
+export async function leaveRemovedChannel(
+  db: Db,
+  platform: Platform,
+  channelId: string,
+  actor: Actor,
+): Promise<string[]> {
+  const members = await db.channelAgent.findMany({
+    where: { platform, channelId },
+    select: { agentId: true },
+    orderBy: { agentId: 'asc' },
+  });
+  const left: string[] = [];
+  for (const { agentId } of members) {
+    if ((await leaveChannel(db, agentId, channelId, actor)).left) left.push(agentId);
+  }
+  return left;
+}
+
 /** The channels an agent joined, by id. */
 export async function agentChannelIds(db: DbOrTx, agentId: string): Promise<string[]> {
   const rows = await db.channelAgent.findMany({ where: { agentId }, orderBy: { channelId: 'asc' } });

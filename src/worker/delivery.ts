@@ -8,6 +8,7 @@
 import type { Job } from 'bullmq';
 import type { AgentBridgeEvents, EventBus } from '../core/events.ts';
 import type { OutboundReply, Platform, PlatformAdapter } from '../core/types.ts';
+import { isUndeliverable } from '../core/undeliverable.ts';
 import { replyDebounceKey } from '../jobs/ids.ts';
 import type { DeliveredReply, DeliveryJobData, ReplyTarget, ReplyToPost } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
@@ -33,7 +34,9 @@ export interface DeliveryDeps {
 
 export type DeliveryOutcome =
   | { delivered: true; platformMessageIds: string[] }
-  | { delivered: false; reason: 'already_delivered' | 'missing' | 'cancelled' | 'uninstalled' };
+  | { delivered: false; reason: 'already_delivered' | 'missing' | 'cancelled' | 'uninstalled' }
+  /** The platform refused it for good (its channel is gone): recorded, never tried again. */
+  | { delivered: false; reason: 'undeliverable'; detail: string };
 
 export interface DeliveryAttempt {
   /** Parts an earlier attempt recorded. */
@@ -48,18 +51,35 @@ export function createDelivery(deps: DeliveryDeps) {
   const { store, bus } = deps;
 
   /**
-   * Posts the reply; throws when the platform failed (the caller retries). Null: not posted, and no
-   * retry can help (the app was removed from the workspace).
+   * Posts the reply; throws when the platform failed (the caller retries). Not posted, and not
+   * retried: the app was removed from the workspace, or the platform refuses the reply for good
+   * (its channel deleted: recorded as undeliverable).
    */
-  async function deliver(reply: ReplyToPost, attempt: DeliveryAttempt): Promise<string[] | null> {
+  async function deliver(reply: ReplyToPost, attempt: DeliveryAttempt): Promise<DeliveryOutcome> {
     const { target } = reply;
     if (await deps.isUninstalled?.(target.platform, target.workspaceExternalId)) {
       deps.logger.info(
         { replyId: reply.id, workspace: target.workspaceExternalId },
         'reply not posted: the app was removed from this workspace',
       );
-      return null;
+      return { delivered: false, reason: 'uninstalled' };
     }
+    try {
+      return { delivered: true, platformMessageIds: await post(reply, attempt) };
+    } catch (error) {
+      if (!isUndeliverable(error)) throw error;
+      await store.recordUndeliverable(reply.id, `not delivered: ${error.message}`);
+      await deps.typing.stop(replyDebounceKey(reply.conversationId, reply.agent.id));
+      deps.logger.warn(
+        { replyId: reply.id, platform: reply.target.platform, reason: error.message },
+        'reply cannot be delivered (its channel is gone): recorded as failed, not retried',
+      );
+      return { delivered: false, reason: 'undeliverable', detail: error.message };
+    }
+  }
+
+  async function post(reply: ReplyToPost, attempt: DeliveryAttempt): Promise<string[]> {
+    const { target } = reply;
     const adapter = deps.adapters[target.platform];
     // Thrown, so the job waits for a process that has this platform (e.g. a gateway restarting).
     if (!adapter) throw new Error(`no ${target.platform} adapter runs in this process`);
@@ -119,8 +139,7 @@ export function createDelivery(deps: DeliveryDeps) {
       job.attemptsStarted <= 1 &&
       mayPostInline(data.reply.createdAt, Date.now(), deps.firstAttemptMs)
     ) {
-      const ids = await deliver(data.reply, { postedParts: [], mayHavePosted: false, ...meta });
-      return ids ? { delivered: true, platformMessageIds: ids } : { delivered: false, reason: 'uninstalled' };
+      return deliver(data.reply, { postedParts: [], mayHavePosted: false, ...meta });
     }
     const record = await store.readDelivery(data.replyId);
     if (!record) return { delivered: false, reason: 'missing' };
@@ -129,12 +148,11 @@ export function createDelivery(deps: DeliveryDeps) {
       return { delivered: false, reason: 'already_delivered' };
     }
     if (record.workspaceUninstalled) return { delivered: false, reason: 'uninstalled' };
-    const ids = await deliver(replyToPost(record), {
+    return deliver(replyToPost(record), {
       postedParts: record.postedParts,
       mayHavePosted: true,
       ...meta,
     });
-    return ids ? { delivered: true, platformMessageIds: ids } : { delivered: false, reason: 'uninstalled' };
   }
 
   return { deliver, processDelivery };

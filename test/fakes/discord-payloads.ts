@@ -29,6 +29,9 @@ export interface FakeChannel {
   parentId?: string;
   /** DMs: the other person. */
   recipient?: FakeUser;
+  /** Threads: archived (posts refused with 50083) or locked (refused with 160005). */
+  archived?: boolean;
+  locked?: boolean;
 }
 
 export interface FakeGuild {
@@ -91,9 +94,9 @@ export function channelPayload(channel: FakeChannel): Json {
       message_count: 0,
       member_count: 1,
       thread_metadata: {
-        archived: false,
+        archived: channel.archived ?? false,
         auto_archive_duration: 1440,
-        locked: false,
+        locked: channel.locked ?? false,
         archive_timestamp: new Date().toISOString(),
       },
     };

@@ -323,6 +323,8 @@ export class FakeDiscordRest {
   private createMessage(channelId: string, body: Json) {
     const channel = this.world.channel(channelId);
     if (!channel) return notFound(10003, 'Unknown Channel');
+    const closed = closedThread(channel);
+    if (closed) return closed;
     const nonce = typeof body.nonce === 'string' ? body.nonce : undefined;
     const nonceKey = nonce && `${this.world.bot.id}:${nonce}`;
     const earlier = nonceKey ? this.nonces.get(nonceKey) : undefined;
@@ -386,6 +388,8 @@ export class FakeDiscordRest {
     if (!webhook || webhook.token !== token) return notFound(10015, 'Unknown Webhook');
     const channel = this.world.channel(r.query.thread_id ?? webhook.channelId);
     if (!channel) return notFound(10003, 'Unknown Channel');
+    const closed = closedThread(channel);
+    if (closed) return closed;
     const body = r.body ?? {};
     const author = { id: webhook.id, username: String(body.username ?? webhook.name), bot: true };
     const message = messagePayload({
@@ -414,6 +418,15 @@ export function compareIds(a: string, b: string): number {
 
 function isWebhookExecute(r: DiscordRequest): boolean {
   return r.method === 'POST' && /^\/webhooks\/\d+\/[^/]+$/.test(r.path);
+}
+
+/** Discord refuses posts in a locked thread (403, 160005) and in an archived one (400, 50083). */
+function closedThread(channel: FakeChannel) {
+  if (channel.locked) return { status: 403, body: { message: 'Thread is locked', code: 160005 } };
+  if (channel.archived) {
+    return { status: 400, body: { message: 'Thread is archived', code: 50083 } };
+  }
+  return undefined;
 }
 
 function notFound(code: number, message: string) {

@@ -9,6 +9,7 @@
 import { FakeGateway } from './discord-gateway.ts';
 import {
   ChannelKind,
+  channelPayload,
   type FakeChannel,
   type FakeGuild,
   type FakeUser,
@@ -53,6 +54,17 @@ export interface FakeDiscord {
   remove(message: Json): void;
   /** Dispatches INTERACTION_CREATE for `/agent <subcommand>`; returns the payload (id, token). */
   interact(spec: Omit<InteractionSpec, 'applicationId'>): Json & { id: string; token: string };
+  /**
+   * Deletes a channel or thread as Discord does: gone from REST (404 Unknown Channel, 10003), with
+   * its threads, messages and webhooks; CHANNEL_DELETE (or THREAD_DELETE) is dispatched.
+   */
+  deleteChannel(channel: FakeChannel): void;
+  /**
+   * Archives, locks or reopens a thread: REST refuses posts in it from now on (50083 archived,
+   * 160005 locked). `dispatch` (default true): THREAD_UPDATE tells the gateway; false: the bot
+   * only learns it when a post is refused.
+   */
+  setThread(thread: FakeChannel, state: { archived?: boolean; locked?: boolean }, dispatch?: boolean): void;
   close(): Promise<void>;
 }
 
@@ -165,6 +177,28 @@ export async function startFakeDiscord(
       const payload = interactionPayload({ ...spec, applicationId });
       gateway.dispatch('INTERACTION_CREATE', payload);
       return payload;
+    },
+    deleteChannel(channel) {
+      const gone = [channel, ...guild.channels.filter((c) => c.parentId === channel.id)];
+      for (const c of gone) {
+        channels.delete(c.id);
+        guild.channels = guild.channels.filter((kept) => kept.id !== c.id);
+        for (const [id, message] of rest.messages) if (message.channel_id === c.id) rest.messages.delete(id);
+      }
+      for (const [id, webhook] of rest.webhooks)
+        if (webhook.channelId === channel.id) rest.webhooks.delete(id);
+      const isThread = channel.type === ChannelKind.PublicThread;
+      gateway.dispatch(
+        isThread ? 'THREAD_DELETE' : 'CHANNEL_DELETE',
+        isThread
+          ? { id: channel.id, guild_id: channel.guildId, parent_id: channel.parentId, type: channel.type }
+          : channelPayload(channel),
+      );
+    },
+    setThread(thread, state, dispatch = true) {
+      if (state.archived !== undefined) thread.archived = state.archived;
+      if (state.locked !== undefined) thread.locked = state.locked;
+      if (dispatch) gateway.dispatch('THREAD_UPDATE', channelPayload(thread));
     },
     async close() {
       await gateway.close();

@@ -192,6 +192,28 @@ for (const provider of providers) {
       ).not.toContain(stored.id);
     });
 
+    it('a reply the platform refuses for good: no longer live, its job failed with the reason, out of the sweep', async () => {
+      const c = await conversation();
+      await store.insertInbound([inbound(c.id, 'question')]);
+      const stored = await store.storeReply(
+        reply(c.id, await store.readContext(c.id, agentId, 20), 'an answer nobody will see'),
+      );
+      if (!stored.stored) throw new Error('not stored');
+      const sweep = () => store.undeliveredReplies(new Date(Date.now() + 1000), new Date(0), 1000);
+      expect((await sweep()).map((r) => r.id)).toContain(stored.id);
+
+      await store.recordUndeliverable(stored.id, 'not delivered: the channel no longer exists');
+
+      expect((await sweep()).map((r) => r.id)).not.toContain(stored.id);
+      const row = await t.current.db.message.findUniqueOrThrow({ where: { id: stored.id } });
+      expect(row).toMatchObject({ isActive: false, deliveredAt: null });
+      const job = await t.current.db.job.findFirstOrThrow({ where: { replyMessageId: stored.id } });
+      expect(job).toMatchObject({ status: 'failed', error: 'not delivered: the channel no longer exists' });
+      // The next turn's context leaves out what the person never saw.
+      const context = await store.readContext(c.id, agentId, 20);
+      expect(context.messages.map((m) => m.content)).toEqual(['question']);
+    });
+
     it('the sweeper sees waiting intents; a paused agent releases them; deletion drops the intent', async () => {
       const c = await conversation();
       const [first] = await store.insertInbound([inbound(c.id, 'waiting')]);

@@ -5,6 +5,7 @@
 import {
   type Client,
   Events,
+  type GatewayChannelDeleteDispatchData,
   GatewayDispatchEvents,
   type GatewayMessageDeleteBulkDispatchData,
   type GatewayMessageDeleteDispatchData,
@@ -38,6 +39,8 @@ import { registerCommands } from './slash-command.ts';
 import { WebhookDirectory } from './webhooks.ts';
 
 export const DISCORD_TYPING_REFRESH_MS = 8_000;
+/** Who the audit names when agents leave a channel because Discord deleted it. */
+export const CHANNEL_DELETED_ACTOR = 'discord:channel-deleted';
 
 export interface DiscordAdapterOptions {
   config: Config['discord'];
@@ -198,6 +201,25 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
   client.ws.on(GatewayDispatchEvents.MessageDeleteBulk, (data: GatewayMessageDeleteBulkDispatchData) => {
     for (const id of data.ids) onChange('delete', { ...data, id });
   });
+  // A deleted channel: its agents leave it (the audit says the platform did it) and its webhook is
+  // forgotten. Raw, so a channel discord.js never cached counts too. A deleted thread needs nothing
+  // here: agents join channels, not threads, and a reply still queued for the thread finds it gone
+  // when it posts (Unknown Channel: undeliverable, not retried).
+  client.ws.on(GatewayDispatchEvents.ChannelDelete, (data: GatewayChannelDeleteDispatchData) => {
+    webhooks.forget(data.id);
+    if (!('guild_id' in data) || !data.guild_id || !hooks.onChannelRemoved) return;
+    hooks.onChannelRemoved('discord', data.id, CHANNEL_DELETED_ACTOR).then(
+      (left) => {
+        if (left > 0)
+          logger.info({ channelId: data.id, left }, 'discord channel deleted: its agents left it');
+      },
+      (error: unknown) =>
+        logger.error(
+          { err: error, channelId: data.id },
+          'discord channel deleted, but its agents could not leave it: they stay joined to a channel that is gone',
+        ),
+    );
+  });
   client.on(Events.InteractionCreate, (interaction) => {
     handleInteraction(interaction, { hooks, deferAfterMs, sharedGuilds }).catch((error: unknown) =>
       logger.warn({ err: error, interactionId: interaction.id }, 'discord interaction not answered'),
@@ -263,8 +285,12 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
 
     deliver(reply: OutboundReply, onPosted?: OnPartPosted): Promise<string[]> {
       const botUserId = () => client.user?.id;
+      const threadState = (threadId: string) => {
+        const channel = client.channels.cache.get(threadId);
+        return channel?.isThread() ? { archived: channel.archived, locked: channel.locked } : undefined;
+      };
       return deliverReply(
-        { rest: client.rest, webhookRest, webhooks, own, logger, botUserId },
+        { rest: client.rest, webhookRest, webhooks, own, logger, botUserId, threadState },
         reply,
         onPosted,
       );

@@ -26,9 +26,11 @@ import {
   Routes,
 } from 'discord.js';
 import type { OnPartPosted, OutboundReply } from '../../core/types.ts';
+import { UndeliverableError } from '../../core/undeliverable.ts';
 import type { Logger } from '../../logger.ts';
 import { ChannelHistory, sameContent } from './earlier-posts.ts';
 import {
+  DISCORD_MESSAGE_LIMIT,
   neutralizeMentions,
   nonceFor,
   replyLinkLine,
@@ -37,6 +39,7 @@ import {
   withAgentName,
 } from './outbound.ts';
 import type { OwnPosts } from './own-posts.ts';
+import { isClosedThread, refusalOf, type ThreadState } from './refusals.ts';
 import { isSnowflake, laterOf, snowflakeAt } from './snowflakes.ts';
 import { type AgentWebhook, isDiscordError, type WebhookDirectory } from './webhooks.ts';
 
@@ -49,6 +52,8 @@ const NO_PINGS = { parse: [] as string[], replied_user: false };
 export const LOOKUP_MARGIN_MS = 2 * 60_000;
 /** Without `createdAt`, an earlier post is looked for this far back. */
 const LOOKUP_FALLBACK_MS = 24 * 3600_000;
+/** Room for the link line (`↪ https://discord.com/channels/guild/channel/message` and a newline). */
+const LINK_ROOM = 100;
 
 export interface DeliveryDeps {
   /** The bot's client; it repeats a request after a 5xx or a timeout (safe: bot posts carry a nonce). */
@@ -59,6 +64,8 @@ export interface DeliveryDeps {
   own: OwnPosts;
   logger: Logger;
   botUserId(): string | undefined;
+  /** The thread as discord.js knows it (undefined: not cached, or not a thread). */
+  threadState(threadId: string): ThreadState | undefined;
 }
 
 /** How the parts of one reply are posted, and how one of them is recognised on the channel. */
@@ -76,30 +83,72 @@ interface Form {
   named: boolean;
 }
 
+/**
+ * Where the parts go. `in-place`: the reply's channel, or its thread. `parent`: the thread is
+ * archived or locked, so its parent channel, each form opening with the link to the message answered.
+ */
+type Place = 'in-place' | 'parent';
+
 /** Posts what is missing of the reply; resolves to the ids of all its messages, in order. */
 export async function deliverReply(
   deps: DeliveryDeps,
   reply: OutboundReply,
   onPosted?: OnPartPosted,
 ): Promise<string[]> {
-  const isNotice = reply.agent.id === NOTICE_AGENT_ID;
-  if (!isNotice) deps.own.rememberAgent(reply.agent);
   /** Part index → platform id: recorded by earlier attempts, then posted or found by this one. */
   const done: Array<string | undefined> = [...(reply.postedParts ?? [])];
+  const thread = reply.isDirect ? undefined : reply.threadId;
+  const closed = thread !== undefined && isClosedThread(deps.threadState(thread));
+  try {
+    try {
+      return await deliverAt(deps, reply, closed ? 'parent' : 'in-place', onPosted, done);
+    } catch (error) {
+      if (closed || thread === undefined || refusalOf(error) !== 'thread-closed') throw error;
+      // Closed since discord.js last heard of it (or never cached): nothing of this part went out.
+      deps.logger.info(
+        { threadId: thread, channelId: reply.channelId, code: (error as DiscordAPIError).code },
+        'discord thread is archived or locked: replying in its parent channel',
+      );
+      return await deliverAt(deps, reply, 'parent', onPosted, done);
+    }
+  } catch (error) {
+    if (refusalOf(error) !== 'gone') throw error;
+    const where = thread ? `thread ${thread} of channel ${reply.channelId}` : `channel ${reply.channelId}`;
+    throw new UndeliverableError(`the Discord ${where} no longer exists (Unknown Channel, 10003)`, {
+      cause: error,
+    });
+  }
+}
+
+async function deliverAt(
+  deps: DeliveryDeps,
+  reply: OutboundReply,
+  place: Place,
+  onPosted: OnPartPosted | undefined,
+  done: Array<string | undefined>,
+): Promise<string[]> {
+  const isNotice = reply.agent.id === NOTICE_AGENT_ID;
+  if (!isNotice) deps.own.rememberAgent(reply.agent);
   const webhook = reply.isDirect || isNotice ? null : await deps.webhooks.forChannel(reply.channelId);
   if (webhook) {
-    const posted = await postParts(deps, reply, webhookForm(deps, reply, webhook), onPosted, done).catch(
-      async (error: unknown) => {
-        if (!isDiscordError(error, RESTJSONErrorCodes.UnknownWebhook)) throw error;
-        // Deleted by someone since we cached it: one fresh webhook, once.
-        deps.webhooks.forget(reply.channelId);
-        const fresh = await deps.webhooks.forChannel(reply.channelId);
-        return fresh ? postParts(deps, reply, webhookForm(deps, reply, fresh), onPosted, done) : undefined;
-      },
-    );
+    const posted = await postParts(
+      deps,
+      reply,
+      webhookForm(deps, reply, webhook, place),
+      onPosted,
+      done,
+    ).catch(async (error: unknown) => {
+      if (!isDiscordError(error, RESTJSONErrorCodes.UnknownWebhook)) throw error;
+      // Deleted by someone since we cached it: one fresh webhook, once.
+      deps.webhooks.forget(reply.channelId);
+      const fresh = await deps.webhooks.forChannel(reply.channelId);
+      return fresh
+        ? postParts(deps, reply, webhookForm(deps, reply, fresh, place), onPosted, done)
+        : undefined;
+    });
     if (posted !== undefined) return posted;
   }
-  const bot = botForm(deps, reply, !isNotice);
+  const bot = botForm(deps, reply, !isNotice, place);
   return (await postParts(deps, reply, bot, onPosted, done)) ?? [];
 }
 
@@ -204,6 +253,12 @@ function botCanDoBetter(error: unknown): boolean {
   );
 }
 
+/** The link to the message the reply answers, where it was written (the thread, or the channel). */
+function linkLine(reply: OutboundReply): string | undefined {
+  if (!reply.replyToPlatformMessageId) return undefined;
+  return replyLinkLine(reply.workspaceId, reply.threadId ?? reply.channelId, reply.replyToPlatformMessageId);
+}
+
 /** No part of the reply can be older than this: the reply was stored, its trigger and recorded parts came first. */
 function lowerBound(reply: OutboundReply, done: ReadonlyArray<string | undefined>): bigint {
   const stored = reply.createdAt?.getTime() ?? Date.now() - LOOKUP_FALLBACK_MS;
@@ -215,16 +270,16 @@ function lowerBound(reply: OutboundReply, done: ReadonlyArray<string | undefined
   return bound;
 }
 
-function webhookForm(deps: DeliveryDeps, reply: OutboundReply, webhook: AgentWebhook): Form {
-  const link = reply.replyToPlatformMessageId
-    ? `${replyLinkLine(reply.workspaceId, reply.threadId ?? reply.channelId, reply.replyToPlatformMessageId)}\n`
-    : '';
-  const parts = splitMessage(`${link}${neutralizeMentions(visibleText(reply.text))}`);
+function webhookForm(deps: DeliveryDeps, reply: OutboundReply, webhook: AgentWebhook, place: Place): Form {
+  // Webhook posts always open with the link: the same parts wherever they go.
+  const link = linkLine(reply);
+  const parts = splitMessage(`${link ? `${link}\n` : ''}${neutralizeMentions(visibleText(reply.text))}`);
   const username = reply.agent.name.slice(0, WEBHOOK_USERNAME_MAX);
-  const query = new URLSearchParams({ wait: 'true', ...(reply.threadId && { thread_id: reply.threadId }) });
+  const thread = place === 'in-place' ? reply.threadId : undefined;
+  const query = new URLSearchParams({ wait: 'true', ...(thread && { thread_id: thread }) });
   return {
     kind: 'webhook',
-    target: reply.threadId ?? reply.channelId,
+    target: thread ?? reply.channelId,
     parts,
     repeatable: false,
     named: true,
@@ -247,11 +302,17 @@ function webhookForm(deps: DeliveryDeps, reply: OutboundReply, webhook: AgentWeb
   };
 }
 
-function botForm(deps: DeliveryDeps, reply: OutboundReply, named: boolean): Form {
+function botForm(deps: DeliveryDeps, reply: OutboundReply, named: boolean, place: Place): Form {
   const text = neutralizeMentions(visibleText(reply.text));
-  const parts = splitMessage(named ? withAgentName(reply.agent.name, text) : text);
-  const target = reply.threadId ?? reply.channelId;
-  const replyTo = reply.replyToPlatformMessageId;
+  // In a thread, room is kept on the first part for the link a move to the parent adds: the
+  // parts stay the same wherever they go, so a retry after the move posts only what is missing.
+  const limit = reply.threadId ? DISCORD_MESSAGE_LIMIT - LINK_ROOM : DISCORD_MESSAGE_LIMIT;
+  const parts = splitMessage(named ? withAgentName(reply.agent.name, text) : text, limit);
+  const link = place === 'parent' ? linkLine(reply) : undefined;
+  if (link && parts[0] !== undefined) parts[0] = `${link}\n${parts[0]}`;
+  const target = place === 'parent' ? reply.channelId : (reply.threadId ?? reply.channelId);
+  // A native reply works only within the channel of the message replied to.
+  const replyTo = place === 'parent' ? undefined : reply.replyToPlatformMessageId;
   return {
     kind: 'bot',
     target,

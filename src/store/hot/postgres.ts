@@ -131,6 +131,11 @@ const SQL = {
   recordPosted: `UPDATE messages SET "postedParts" = $1, "platformMessageId" = COALESCE("platformMessageId", $2),
       "deliveredAt" = CASE WHEN $3::boolean THEN $4 ELSE "deliveredAt" END, "updatedAt" = $4
     WHERE id = $5`,
+  recordUndeliverable: `WITH gone AS (
+      UPDATE messages SET "isActive" = false, "pendingAgentId" = NULL, "updatedAt" = $1
+      WHERE id = $2 AND "deliveredAt" IS NULL RETURNING id)
+    UPDATE jobs SET status = 'failed', error = COALESCE(error || '; ', '') || $3, "updatedAt" = $1
+    WHERE "replyMessageId" IN (SELECT id FROM gone)`,
   openIntents: `SELECT i."conversationId", i."agentId", i."messageId", i.since, m."platformMessageId",
       c.platform, c."channelId", c."threadId", c.kind, w."externalId" AS "workspaceExternalId"
     FROM (SELECT "conversationId", "pendingAgentId" AS "agentId", MAX(id) AS "messageId",
@@ -145,7 +150,7 @@ const SQL = {
     JOIN conversations c ON c.id = m."conversationId"
     JOIN workspaces w ON w.id = c."workspaceId"
     WHERE m."deliveredAt" IS NULL AND m."agentId" IS NOT NULL AND m."afterReplyId" IS NOT NULL
-      AND w."uninstalledAt" IS NULL AND m."createdAt" < $1 AND m."createdAt" > $2
+      AND m."isActive" AND w."uninstalledAt" IS NULL AND m."createdAt" < $1 AND m."createdAt" > $2
     ORDER BY m.id LIMIT $3`,
   ping: 'SELECT 1',
 } as const;
@@ -381,6 +386,10 @@ export function openPostgresHotStore(options: PostgresHotStoreOptions): HotStore
         utc(new Date()),
         replyId,
       ]);
+    },
+
+    async recordUndeliverable(replyId, reason) {
+      await query('recordUndeliverable', [utc(new Date()), replyId, reason]);
     },
 
     async openIntents(storedBefore, limit) {

@@ -137,6 +137,10 @@ const SQL = {
   recordPosted: `UPDATE messages SET postedParts = ?, platformMessageId = COALESCE(platformMessageId, ?),
       deliveredAt = CASE WHEN ? THEN ? ELSE deliveredAt END, updatedAt = ?
     WHERE id = ?`,
+  markUndeliverable: `UPDATE messages SET isActive = 0, pendingAgentId = NULL, updatedAt = ?
+    WHERE id = ? AND deliveredAt IS NULL`,
+  failDeliveryJob: `UPDATE jobs SET status = 'failed', error = COALESCE(error || '; ', '') || ?, updatedAt = ?
+    WHERE replyMessageId = ?`,
   openIntents: `SELECT i.conversationId, i.agentId, i.messageId, i.since, m.platformMessageId,
       c.platform, c.channelId, c.threadId, c.kind, w.externalId AS workspaceExternalId
     FROM (SELECT conversationId, pendingAgentId AS agentId, MAX(id) AS messageId, MIN(createdAt) AS since
@@ -149,7 +153,7 @@ const SQL = {
     LEFT JOIN jobs j ON j.replyMessageId = m.id
     JOIN conversations c ON c.id = m.conversationId
     JOIN workspaces w ON w.id = c.workspaceId
-    WHERE m.deliveredAt IS NULL AND m.agentId IS NOT NULL AND m.afterReplyId IS NOT NULL
+    WHERE m.deliveredAt IS NULL AND m.agentId IS NOT NULL AND m.afterReplyId IS NOT NULL AND m.isActive = 1
       AND w.uninstalledAt IS NULL AND m.createdAt < ? AND m.createdAt > ?
     ORDER BY m.id LIMIT ?`,
   ping: 'SELECT 1',
@@ -474,6 +478,13 @@ export function openSqliteHotStore(options: SqliteHotStoreOptions): HotStore {
           replyId,
         );
       }, true),
+
+    recordUndeliverable: (replyId, reason) =>
+      write(() => {
+        const stamp = sqliteTime(new Date());
+        // Not `single`: both statements commit together.
+        if (run('markUndeliverable', stamp, replyId) > 0) run('failDeliveryJob', reason, stamp, replyId);
+      }),
 
     openIntents: (storedBefore, limit) =>
       read(() => all('openIntents', sqliteTime(storedBefore), limit).map(rows.openIntent)),

@@ -244,6 +244,11 @@ export interface HotStore {
   readDelivery(replyId: number): Promise<DeliveryRecord | null>;
   /** Records the parts posted so far (and, with the last, that the reply is delivered). */
   recordPosted(replyId: number, postedParts: readonly string[], delivered: boolean): Promise<void>;
+  /**
+   * The platform refused the reply for good (its channel is gone): the reply is no longer live (the
+   * sweeper stops delivering it, the next context leaves it out) and its job records why.
+   */
+  recordUndeliverable(replyId: number, reason: string): Promise<void>;
 
   // Sweeper.
   openIntents(storedBefore: Date, limit: number): Promise<OpenIntent[]>;

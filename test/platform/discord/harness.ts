@@ -18,7 +18,7 @@ import { createRedis } from '../../../src/infra/redis.ts';
 import { createLogger } from '../../../src/logger.ts';
 import type { InboundOutcome } from '../../../src/orchestrator/orchestrator.ts';
 import { createPipeline, type Pipeline } from '../../../src/pipeline.ts';
-import { createAgent, joinChannel, listAgents } from '../../../src/store/agents.ts';
+import { createAgent, joinChannel, leaveRemovedChannel, listAgents } from '../../../src/store/agents.ts';
 import { catchUpPoints } from '../../../src/store/catch-up.ts';
 import type { Db } from '../../../src/store/database.ts';
 import type { HotStore } from '../../../src/store/hot/types.ts';
@@ -119,6 +119,11 @@ export async function startDiscordHarness(
     catchUpPoints: (platform, window) => catchUpPoints(db, platform, window),
     onWorkspaceRemoved: async (platform, externalId, reason) => {
       await pipeline?.workspaceRemoved(platform, externalId, reason);
+    },
+    async onChannelRemoved(platform, channelId, actorLabel) {
+      const left = await leaveRemovedChannel(db, platform, channelId, { label: actorLabel });
+      if (left.length > 0) await pipeline?.announceDirectoryChange();
+      return left.length;
     },
     logger,
   };
