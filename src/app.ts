@@ -5,7 +5,7 @@
  */
 
 import type { Config } from './config.ts';
-import { configSecrets, platformStatus } from './config.ts';
+import { configSecrets, exposureProblem, platformStatus } from './config.ts';
 import type { Platform, PlatformAdapter } from './core/types.ts';
 import { type Logger, redactSecrets } from './logger.ts';
 import { mountOperations } from './ops/admin.ts';
@@ -45,6 +45,9 @@ export async function startApp(
   role: Role,
   options: StartOptions = {},
 ): Promise<RunningApp> {
+  // Before anything else: a process that would serve the queue board to the network never starts.
+  const exposure = exposureProblem(config);
+  if (exposure) throw new StartupError(exposure);
   const problems = options.dependenciesChecked ? [] : await checkDependencies(config);
   if (problems.length > 0) throw new StartupError(problems.map((p) => p.message).join('\n'));
 
@@ -59,6 +62,7 @@ export async function startApp(
   let pipeline: Pipeline | undefined;
   const http = createHttpServer({
     logger,
+    trustProxy: config.trustProxy,
     readiness: {
       database: () => store.ping(),
       redis: async () => (pipeline as Pipeline).redis.ping(),
@@ -83,15 +87,11 @@ export async function startApp(
   mountOperations(http.app, {
     metricsHandler: metrics.handler,
     queues: pipeline.queues,
+    boardWrite: config.adminBoardWrite,
     ...(config.adminToken && { adminToken: config.adminToken }),
   });
   const { port } = await http.listen(config.port, config.host);
   logger.info({ url: `http://${config.host}:${port}`, role }, 'http server listening');
-  if (!config.adminToken && !isLoopback(config.host)) {
-    logger.warn(
-      'ADMIN_TOKEN is not set: /metrics and /admin/queues are open to anyone who can reach this port',
-    );
-  }
 
   let starting = '';
   try {
@@ -146,8 +146,4 @@ async function buildPlatformAdapters(
   const { adapterHooks, createPlatformAdapters } = await import('./adapters/platforms.ts');
   const hooks = adapterHooks(config, database.db, logger, () => pipeline() as Pipeline);
   return createPlatformAdapters(config, hooks, http.app);
-}
-
-function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1';
 }

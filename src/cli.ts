@@ -9,7 +9,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { USER_FACING_ERRORS, UsageError } from './cli-errors.ts';
 import { addPlatformCommands } from './cli-platforms.ts';
-import { type Config, configSecrets, loadConfig } from './config.ts';
+import { type Config, configSecrets, exposureProblem, loadConfig } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 
 type Role = 'gateway' | 'worker' | 'all';
@@ -27,6 +27,8 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (options: { role: Role }) => {
       const { config, logger } = setup();
       const { checkDependencies, StartupError } = await import('./startup/preflight.ts');
+      const exposure = exposureProblem(config);
+      if (exposure) throw new StartupError(exposure);
       const problems = await checkDependencies(config);
       if (problems.length > 0) throw new StartupError(problems.map((p) => p.message).join('\n'));
       const { startApp } = await import('./app.ts');

@@ -42,6 +42,8 @@ export const CONFIG_DEFAULTS = {
   AGENT_BRIDGE_QUEUE_PREFIX: 'ab',
   FAILURE_MESSAGE: "Sorry, I couldn't answer that just now. Please try again in a moment.",
   LOG_LEVEL: 'info',
+  ADMIN_BOARD_WRITE: false,
+  TRUST_PROXY: false,
 } as const;
 
 /** A good value for each variable, quoted in error messages. */
@@ -81,7 +83,9 @@ const EXAMPLES = {
   AGENT_BRIDGE_QUEUE_PREFIX: 'ab',
   FAILURE_MESSAGE: '"The agent is unavailable, please retry."',
   LOG_LEVEL: 'debug',
-  ADMIN_TOKEN: 'a-long-random-string',
+  ADMIN_TOKEN: '"$(openssl rand -base64 32)"',
+  ADMIN_BOARD_WRITE: 'true',
+  TRUST_PROXY: 'loopback',
 } as const;
 export type ConfigVariable = keyof typeof EXAMPLES;
 /** Every variable the service reads, in documentation order. */
@@ -154,6 +158,11 @@ export const httpUrl = (name: ConfigVariable, normalize: (v: string) => string) 
 export const noTrailingSlash = (v: string) => v.replace(/\/+$/, '');
 export const token = (name: ConfigVariable, expectation: string, ok: (v: string) => boolean = () => true) =>
   rule(name, expectation, (v) => (/^\S+$/.test(v) && ok(v) ? v : undefined));
+export const bool = (name: ConfigVariable) =>
+  rule(name, 'true or false', (v) => {
+    const lower = v.toLowerCase();
+    return lower === 'true' ? true : lower === 'false' ? false : undefined;
+  });
 export const oneOf = <T extends string>(name: ConfigVariable, values: readonly T[]) =>
   rule(name, `one of ${values.join(', ')}`, (v) => values.find((x) => x === v.toLowerCase()));
 
@@ -179,4 +188,20 @@ export function parseAdmins(v: string): AdminRef[] | undefined {
     if (!admins.some((a) => a.platform === admin.platform && a.userId === admin.userId)) admins.push(admin);
   }
   return admins;
+}
+
+/**
+ * Express `trust proxy`: true/false, a number of proxy hops, or a comma list of addresses, subnets
+ * and the names loopback, linklocal, uniquelocal.
+ */
+export function parseTrustProxy(v: string): boolean | number | string | undefined {
+  const lower = v.toLowerCase();
+  if (lower === 'true') return true;
+  if (lower === 'false') return false;
+  if (/^\d{1,2}$/.test(v)) return Number(v);
+  const entries = v.split(',').map((s) => s.trim());
+  const ok = entries.every(
+    (e) => /^(loopback|linklocal|uniquelocal)$/i.test(e) || /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(e),
+  );
+  return ok && entries.length > 0 ? entries.join(',') : undefined;
 }

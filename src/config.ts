@@ -4,10 +4,12 @@
  * Errors are one line: the variable, what is wrong, an example. Secret values are never echoed.
  */
 import { existsSync } from 'node:fs';
+import { isIPv4, isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
   type AdminRef,
+  bool,
   CONFIG_DEFAULTS,
   CONFIG_VARIABLES,
   ConfigError,
@@ -22,6 +24,7 @@ import {
   parseAdmins,
   parseDatabaseUrl,
   parseModelId,
+  parseTrustProxy,
   rule,
   token,
   url,
@@ -81,9 +84,16 @@ export interface Config {
   queuePrefix: string;
   failureMessage: string;
   logLevel: LogLevel;
-  /** Guards /admin/queues and /metrics when set. */
+  /** Guards /admin/queues and /metrics when set (32+ characters). */
   adminToken?: string;
+  /** Bull Board may retry, promote, clean and remove jobs; read-only otherwise. */
+  adminBoardWrite: boolean;
+  /** Express `trust proxy`: whose X-Forwarded-For/-Proto to believe (client IP, HTTPS). */
+  trustProxy: boolean | number | string;
 }
+
+/** Shorter admin tokens are refused: the token is the only thing between the internet and the board. */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
 
 const envSchema = z
   .object({
@@ -151,7 +161,17 @@ const envSchema = z
       v.length <= 2000 ? v : undefined,
     ),
     LOG_LEVEL: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
-    ADMIN_TOKEN: token('ADMIN_TOKEN', 'at least 8 characters without spaces', (v) => v.length >= 8),
+    ADMIN_TOKEN: token(
+      'ADMIN_TOKEN',
+      `at least ${MIN_ADMIN_TOKEN_LENGTH} random characters without spaces`,
+      (v) => v.length >= MIN_ADMIN_TOKEN_LENGTH,
+    ),
+    ADMIN_BOARD_WRITE: bool('ADMIN_BOARD_WRITE'),
+    TRUST_PROXY: rule(
+      'TRUST_PROXY',
+      'true, false, a number of proxy hops, or a comma list of proxy addresses/subnets',
+      parseTrustProxy,
+    ),
   })
   .superRefine((e, ctx) => {
     const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
@@ -237,6 +257,8 @@ export function parseConfig(env: Env): Config {
     failureMessage: e.FAILURE_MESSAGE ?? D.FAILURE_MESSAGE,
     logLevel: e.LOG_LEVEL ?? D.LOG_LEVEL,
     adminToken: e.ADMIN_TOKEN,
+    adminBoardWrite: e.ADMIN_BOARD_WRITE ?? D.ADMIN_BOARD_WRITE,
+    trustProxy: e.TRUST_PROXY ?? D.TRUST_PROXY,
   };
 }
 
@@ -311,4 +333,32 @@ export function configSecrets(config: Config): string[] {
     if (password) secrets.push(password, decodeURIComponent(password));
   }
   return [...new Set(secrets.filter((s): s is string => Boolean(s)))];
+}
+
+/** 127.0.0.0/8, ::1 (also written in full or as IPv4-mapped 127.x) and `localhost`. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost') return true;
+  if (isIPv4(h)) return h.startsWith('127.');
+  if (!isIPv6(h)) return false;
+  const mapped = /^(?:0{0,4}:){0,5}:?ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h)?.[1];
+  if (mapped) return mapped.startsWith('127.');
+  const groups = h.split('::');
+  const head = groups[0] ? groups[0].split(':') : [];
+  const tail = groups[1] ? groups[1].split(':') : [];
+  const all =
+    groups.length === 2 ? [...head, ...Array(8 - head.length - tail.length).fill('0'), ...tail] : head;
+  return all.length === 8 && all.slice(0, 7).every((g) => /^0+$/.test(g)) && /^0*1$/.test(all[7] ?? '');
+}
+
+/**
+ * Why this config must not start serving, if it must not: the admin surface (Bull Board, /metrics)
+ * would be reachable beyond this host with no token. One line: what is wrong and both fixes.
+ */
+export function exposureProblem(config: Pick<Config, 'host' | 'adminToken'>): string | undefined {
+  if (config.adminToken || isLoopbackHost(config.host)) return undefined;
+  return `ADMIN_TOKEN is required when HOST (${config.host}) is not a loopback address, or /admin/queues and /metrics are open to anyone who reaches this port: set ADMIN_TOKEN to ${MIN_ADMIN_TOKEN_LENGTH}+ random characters (e.g. ADMIN_TOKEN="$(openssl rand -base64 32)"), or HOST=127.0.0.1`;
 }

@@ -26,6 +26,27 @@ const headerPaths = (prefix: string) => SECRET_HEADERS.map((h) => `${prefix}head
 /** Where an AI SDK APICallError sits in a serialized `err` (RetryError nests them). */
 const AI_ERROR_PREFIXES = ['err.', 'err.lastError.', 'err.errors.*.', 'err.aggregateErrors.*.', 'err.cause.'];
 
+/** Where a platform error sits in a log object (discord.js nests them in `cause` sometimes). */
+const PLATFORM_ERROR_PREFIXES = ['err.', 'err.cause.', 'err.original.', 'error.', 'cause.'];
+
+/**
+ * Credentials recognisable by their shape, scrubbed from every line whatever field or message
+ * carries them: Discord webhook and interaction tokens in a URL path, Slack tokens.
+ */
+const SECRET_PATTERNS: [RegExp, string][] = [
+  [/(\/webhooks\/\d+\/)[\w-]{16,}/g, `$1${'[redacted]'}`],
+  [/(\/interactions\/\d+\/)[\w-]{16,}/g, `$1${'[redacted]'}`],
+  [/\bxox[abeoprs]-[\w-]+/g, '[redacted]'],
+  [/\bxapp-[\w-]+/g, '[redacted]'],
+];
+
+/** Removes every credential `SECRET_PATTERNS` recognises from `text`. */
+export function redactSecretPatterns(text: string): string {
+  let out = text;
+  for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement);
+  return out;
+}
+
 /**
  * Field paths censored in every log line. pino wildcards match exactly one level, so the common
  * depths are listed. AI SDK errors (APICallError: url, requestBodyValues, responseHeaders,
@@ -46,6 +67,10 @@ export const REDACT_PATHS: string[] = [
   'config.redisUrl',
   ...AI_ERROR_PREFIXES.flatMap((p) => [`${p}requestBodyValues`, `${p}responseHeaders["set-cookie"]`]),
   'err.config.data',
+  // discord.js DiscordAPIError/HTTPError: `requestBody` is the message posted (a user's words and
+  // the agent's reply), `rawError` Discord's answer. Its `url` stays (which endpoint failed is
+  // worth knowing) but a webhook's or interaction's token in it is scrubbed by SECRET_PATTERNS.
+  ...PLATFORM_ERROR_PREFIXES.flatMap((p) => [`${p}requestBody`, `${p}rawError`]),
   ...headerPaths('err.config.'),
   ...headerPaths('err.original.config.'),
 ];
@@ -71,7 +96,8 @@ export function createLogger(opts: LoggerOptions): Logger {
     level: opts.level,
     redact: { paths: REDACT_PATHS, censor: CENSOR },
     serializers: { err: pino.stdSerializers.err },
-    ...(secrets.length > 0 && { hooks: { streamWrite: (line: string) => redactSecrets(line, secrets) } }),
+    // Last step before a line is written, whatever built it: shapes first, then configured values.
+    hooks: { streamWrite: (line: string) => redactSecrets(line, secrets) },
   };
   const stream = usePretty
     ? loadPretty()({
@@ -112,7 +138,8 @@ export const logger: Logger = createLogger({
 });
 
 /**
- * Replaces every occurrence of the given secret values in `text` with "[redacted]". Secrets
+ * Replaces every credential-shaped string (`SECRET_PATTERNS`) and every occurrence of the given
+ * secret values in `text` with "[redacted]". Secrets
  * shorter than 8 characters are ignored (they would censor ordinary words). Use it before an
  * error message goes into a reply or a log line.
  */
@@ -120,7 +147,7 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
   const usable = [...new Set(secrets)]
     .filter((s): s is string => typeof s === 'string' && s.length >= 8)
     .sort((a, b) => b.length - a.length);
-  let out = text;
+  let out = redactSecretPatterns(text);
   for (const secret of usable) out = out.split(secret).join(CENSOR);
   return out;
 }

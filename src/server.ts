@@ -2,9 +2,8 @@
  * The service's one HTTP server: health and readiness now; the Slack endpoint, /metrics and
  * /admin/queues mount onto the same express app.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { Server } from 'node:http';
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express } from 'express';
 import { withTimeout } from './infra/redis.ts';
 import type { Logger } from './logger.ts';
 
@@ -16,6 +15,11 @@ export interface HttpServerOptions {
   logger: Logger;
   /** Bounded so a hung dependency makes /readyz say 503 instead of hanging the probe. */
   readinessTimeoutMs?: number;
+  /**
+   * Express's `trust proxy` (TRUST_PROXY): which proxies' X-Forwarded-For/-Proto to believe, for the
+   * client IP the admin login throttles and for whether the session cookie is `Secure` [false].
+   */
+  trustProxy?: boolean | number | string;
 }
 
 export interface HttpServer {
@@ -27,6 +31,7 @@ export interface HttpServer {
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxy ?? false);
   const timeoutMs = options.readinessTimeoutMs ?? 2000;
 
   app.get('/healthz', (_req, res) => {
@@ -74,34 +79,4 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       });
     },
   };
-}
-
-/**
- * Guards a route when a token is configured: `Authorization: Bearer <ADMIN_TOKEN>`, or the
- * `ab_admin` cookie a browser gets from `/admin/queues?token=...` (see src/ops/admin.ts).
- */
-export function requireAdminToken(token: string | undefined): RequestHandler {
-  return (req, res, next) => {
-    if (!token) return next();
-    const header = req.get('authorization') ?? '';
-    const bearer = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-    let cookie = '';
-    for (const pair of (req.get('cookie') ?? '').split(';')) {
-      const [name, ...value] = pair.trim().split('=');
-      if (name !== 'ab_admin') continue;
-      try {
-        cookie = decodeURIComponent(value.join('='));
-      } catch {
-        cookie = '';
-      }
-    }
-    if (sameSecret(bearer, token) || sameSecret(cookie, token)) return next();
-    res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: 'ADMIN_TOKEN required' });
-  };
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }

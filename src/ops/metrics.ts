@@ -19,6 +19,12 @@ export const MODEL_CALL_BUCKETS = [0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 45, 60,
 /** The states `queue_jobs` reports, as BullMQ names them in `getJobCounts`. */
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
 
+/**
+ * `res.locals` flag the admin guard sets when the request proved it holds ADMIN_TOKEN: only then
+ * does /metrics include Node's process metrics.
+ */
+export const PROCESS_METRICS_LOCAL = 'adminAuthenticated';
+
 export interface MetricsOptions {
   bus: EventBus<AgentBridgeEvents>;
   /** When given, `queue_jobs` reports their job counts at every scrape. */
@@ -39,8 +45,11 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   const { bus, queues } = opts;
   const queueTimeoutMs = opts.queueTimeoutMs ?? 2000;
   const register = new Registry();
-  // Unprefixed (process_cpu_seconds_total, nodejs_heap_size_used_bytes, ...): what stock dashboards expect.
-  collectDefaultMetrics({ register });
+  // Unprefixed (process_cpu_seconds_total, nodejs_heap_size_used_bytes, ...): what stock dashboards
+  // expect. Kept apart: they describe the process (memory, file descriptors, versions), so they
+  // are served only to a request that presented ADMIN_TOKEN (see `PROCESS_METRICS_LOCAL`).
+  const processRegister = new Registry();
+  collectDefaultMetrics({ register: processRegister });
   const registers = [register];
 
   const inbound = new Counter({
@@ -135,7 +144,10 @@ export function createMetrics(opts: MetricsOptions): Metrics {
 
   const handler: RequestHandler = async (_req, res) => {
     try {
-      const text = await register.metrics();
+      const withProcess = res.locals[PROCESS_METRICS_LOCAL] === true;
+      const text = withProcess
+        ? `${await processRegister.metrics()}\n${await register.metrics()}`
+        : await register.metrics();
       res.set('Content-Type', register.contentType).send(text);
     } catch (error) {
       res

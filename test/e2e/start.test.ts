@@ -91,4 +91,13 @@ describe('agent-bridge start', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/DEBOUNCE_MS.*example: DEBOUNCE_MS=\d+/);
   });
+
+  it('with HOST=0.0.0.0 and no ADMIN_TOKEN: exits non-zero with one line saying how to fix it, serving nothing', async () => {
+    const port = await freePort();
+    const app = run(['start'], { HOST: '0.0.0.0', PORT: String(port) });
+    expect(await app.exited).not.toBe(0);
+    const lines = app.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/ADMIN_TOKEN.*openssl rand -base64 32.*HOST=127\.0\.0\.1/);
+  });
 });

@@ -5,7 +5,8 @@ import { type AgentBridgeEvents, createEventBus, type EventBus } from '../../src
 import { createRedis } from '../../src/infra/redis.ts';
 import { createQueues, type Queues } from '../../src/jobs/queues.ts';
 import { createLogger } from '../../src/logger.ts';
-import { mountOperations } from '../../src/ops/admin.ts';
+import { LOGIN_PATH, mountOperations, SESSION_COOKIE } from '../../src/ops/admin.ts';
+import { FailureThrottle } from '../../src/ops/admin-auth.ts';
 import { createMetrics, type Metrics } from '../../src/ops/metrics.ts';
 import { createHttpServer, type HttpServer } from '../../src/server.ts';
 
@@ -39,6 +40,10 @@ function realQueues(): Queues {
 
 interface Setup {
   adminToken?: string;
+  boardWrite?: boolean;
+  throttle?: FailureThrottle;
+  trustProxy?: boolean;
+  now?: () => number;
   queues?: Queues;
   queueTimeoutMs?: number;
   /** Give the queues to the metrics only (Bull Board refuses stand-in queues). */
@@ -53,9 +58,12 @@ async function start(setup: Setup = {}) {
     ...(setup.queues && { queues: setup.queues }),
     ...(setup.queueTimeoutMs && { queueTimeoutMs: setup.queueTimeoutMs }),
   });
-  server = createHttpServer({ logger, readiness: {} });
+  server = createHttpServer({ logger, readiness: {}, ...(setup.trustProxy && { trustProxy: true }) });
   mountOperations(server.app, {
     ...(setup.adminToken && { adminToken: setup.adminToken }),
+    ...(setup.boardWrite && { boardWrite: true }),
+    ...(setup.throttle && { throttle: setup.throttle }),
+    ...(setup.now && { now: setup.now }),
     metricsHandler: metrics.handler,
     ...(setup.queues && !setup.metricsOnly && { queues: setup.queues }),
   });
@@ -133,7 +141,7 @@ function emitTraffic(bus: EventBus<AgentBridgeEvents>) {
 }
 
 describe('/metrics', () => {
-  it('counts what the bus reports, in its own registry, with default process metrics', async () => {
+  it('counts what the bus reports, in its own registry; no process metrics without a token', async () => {
     const { bus, scrape, listenerErrors } = await start();
     emitTraffic(bus);
     const text = await scrape();
@@ -165,8 +173,9 @@ describe('/metrics', () => {
     }
     // A final delivery failure is not a second failed reply for the agent.
     expect(text).not.toContain('outcome="failed"} 2');
-    expect(text).toContain('process_cpu_user_seconds_total');
-    expect(text).toContain('nodejs_heap_size_used_bytes');
+    // Process details (memory, versions, file descriptors) are for the token holder only.
+    expect(text).not.toContain('process_cpu_user_seconds_total');
+    expect(text).not.toContain('nodejs_');
     // No queues given: no queue gauge.
     expect(text).not.toContain('agent_bridge_queue_jobs');
     expect(listenerErrors).toEqual([]);
@@ -248,21 +257,43 @@ describe('/metrics', () => {
 describe('admin guard', () => {
   const bearer = { authorization: `Bearer ${TOKEN}` };
 
-  it('guards /metrics with ADMIN_TOKEN as a Bearer header', async () => {
+  async function login(base: string, token: string, headers: Record<string, string> = {}) {
+    return fetch(`${base}${LOGIN_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams({ token }),
+      redirect: 'manual',
+    });
+  }
+  const cookieOf = (res: Response) => ({ cookie: (res.headers.getSetCookie()[0] ?? '').split(';')[0] ?? '' });
+
+  async function boardQueues(base: string, headers: Record<string, string>) {
+    const api = await fetch(`${base}/admin/queues/api/queues`, { headers });
+    expect(api.status).toBe(200);
+    return ((await api.json()) as { queues: { name: string; readOnlyMode: boolean }[] }).queues
+      .map((q) => [q.name, q.readOnlyMode])
+      .sort();
+  }
+
+  it('guards /metrics with ADMIN_TOKEN as a Bearer header, and only then shows process metrics', async () => {
     const { base, scrape } = await start({ adminToken: TOKEN, queues: realQueues() });
     const none = await fetch(`${base}/metrics`);
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toBe('Bearer');
+    expect(await none.text()).not.toContain('process_');
     expect(
       (await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer wrong-token' } })).status,
     ).toBe(401);
     expect((await fetch(`${base}/metrics`, { headers: { authorization: TOKEN } })).status).toBe(401);
-    expect(await scrape(bearer)).toContain('agent_bridge_queue_jobs{queue="replies",state="waiting"} 0');
+    const text = await scrape(bearer);
+    expect(text).toContain('agent_bridge_queue_jobs{queue="replies",state="waiting"} 0');
+    expect(text).toContain('process_cpu_user_seconds_total');
+    expect(text).toContain('nodejs_heap_size_used_bytes');
     // /healthz stays open for probes.
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
 
-  it('serves Bull Board with a Bearer header, and refuses without one', async () => {
+  it('serves a read-only Bull Board with a Bearer header, and refuses without one', async () => {
     const { base } = await start({ adminToken: TOKEN, queues: realQueues() });
     expect((await fetch(`${base}/admin/queues`)).status).toBe(401);
     expect((await fetch(`${base}/admin/queues/api/queues`)).status).toBe(401);
@@ -271,67 +302,136 @@ describe('admin guard', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await page.text()).toContain('<base href="/admin/queues/"');
+    expect(await boardQueues(base, bearer)).toEqual([
+      ['deliveries', true],
+      ['replies', true],
+    ]);
+    // A read-only board refuses changes, whoever asks.
+    const clean = await fetch(`${base}/admin/queues/api/queues/replies/clean/failed`, {
+      method: 'PUT',
+      headers: bearer,
+    });
+    expect(clean.status).toBeGreaterThanOrEqual(400);
+  });
 
-    const api = await fetch(`${base}/admin/queues/api/queues`, { headers: bearer });
-    expect(api.status).toBe(200);
-    const names = ((await api.json()) as { queues: { name: string; readOnlyMode: boolean }[] }).queues.map(
-      (q) => [q.name, q.readOnlyMode],
-    );
-    expect(names.sort()).toEqual([
+  it('ADMIN_BOARD_WRITE=true makes the board writable', async () => {
+    const { base } = await start({ adminToken: TOKEN, queues: realQueues(), boardWrite: true });
+    expect(await boardQueues(base, bearer)).toEqual([
       ['deliveries', false],
       ['replies', false],
     ]);
   });
 
-  it('?token= sets an HttpOnly SameSite=Strict cookie, and the board then loads with the cookie alone', async () => {
+  it('a browser is sent to the login form, and a POST of the token sets a signed session cookie that opens the board', async () => {
     const { base } = await start({ adminToken: TOKEN, queues: realQueues() });
-    const login = await fetch(`${base}/admin/queues?token=${encodeURIComponent(TOKEN)}`, {
+    const page = await fetch(`${base}/admin/queues`, {
+      headers: { accept: 'text/html' },
       redirect: 'manual',
     });
-    expect(login.status).toBe(303);
-    expect(login.headers.get('location')).toBe('/admin/queues');
-    expect(login.headers.get('cache-control')).toBe('no-store');
-    const [setCookie] = login.headers.getSetCookie();
-    expect(setCookie).toMatch(/^ab_admin=/);
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe(LOGIN_PATH);
+    const form = await fetch(`${base}${LOGIN_PATH}`);
+    expect(form.status).toBe(200);
+    expect(await form.text()).toMatch(
+      /<form method="post" action="\/admin\/login">[\s\S]*type="password" name="token"/,
+    );
+
+    const ok = await login(base, TOKEN);
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toBe('/admin/queues/');
+    expect(ok.headers.get('cache-control')).toBe('no-store');
+    const [setCookie] = ok.headers.getSetCookie();
+    expect(setCookie).toMatch(new RegExp(`^${SESSION_COOKIE}=`));
     expect(setCookie).toMatch(/; HttpOnly/);
     expect(setCookie).toMatch(/; SameSite=Strict/);
-    expect(setCookie).toMatch(/; Path=\/admin\/queues/);
-    const cookie = { cookie: (setCookie ?? '').split(';')[0] ?? '' };
+    expect(setCookie).toMatch(/; Path=\/admin(;|$)/);
+    expect(setCookie).not.toMatch(/; Secure/);
+    // The cookie never holds the token, in any encoding.
+    for (const form of [TOKEN, encodeURIComponent(TOKEN), Buffer.from(TOKEN).toString('base64')]) {
+      expect(setCookie).not.toContain(form);
+    }
+    const cookie = cookieOf(ok);
 
-    const page = await fetch(`${base}${login.headers.get('location')}`, { headers: cookie });
-    expect(page.status).toBe(200);
-    const html = await page.text();
+    const board = await fetch(`${base}/admin/queues/`, { headers: cookie });
+    expect(board.status).toBe(200);
+    const html = await board.text();
     const script = /src="(static\/js\/[^"]+\.js)"/.exec(html)?.[1];
     expect(script).toBeDefined();
-    const asset = await fetch(`${base}/admin/queues/${script}`, { headers: cookie });
-    expect(asset.status).toBe(200);
+    expect((await fetch(`${base}/admin/queues/${script}`, { headers: cookie })).status).toBe(200);
     expect((await fetch(`${base}/admin/queues/${script}`)).status).toBe(401);
     expect((await fetch(`${base}/admin/queues/api/queues`, { headers: cookie })).status).toBe(200);
-    // A wrong cookie opens nothing (browsers send the real one to /admin/queues only: its Path).
-    expect((await fetch(`${base}/metrics`, { headers: { cookie: 'ab_admin=wrong' } })).status).toBe(401);
+    // The session is for the board: /metrics wants the Bearer header or the session, not a forgery.
+    expect((await fetch(`${base}/metrics`, { headers: { cookie: `${SESSION_COOKIE}=1.2.3` } })).status).toBe(
+      401,
+    );
   });
 
-  it('keeps the rest of the URL when it strips the token, and refuses a wrong one', async () => {
-    const { base } = await start({ adminToken: TOKEN, queues: realQueues() });
-    const deep = await fetch(`${base}/admin/queues/queue/replies?status=failed&token=${TOKEN}`, {
-      redirect: 'manual',
-    });
-    expect(deep.status).toBe(303);
-    expect(deep.headers.get('location')).toBe('/admin/queues/queue/replies?status=failed');
-
-    const wrong = await fetch(`${base}/admin/queues?token=not-the-token`, { redirect: 'manual' });
+  it('refuses a wrong token, a forged or expired session, and a token in the URL', async () => {
+    let clock = Date.now();
+    const { base } = await start({ adminToken: TOKEN, queues: realQueues(), now: () => clock });
+    const wrong = await login(base, 'not-the-token-but-32-characters-long');
     expect(wrong.status).toBe(401);
     expect(wrong.headers.getSetCookie()).toEqual([]);
-    const badCookie = await fetch(`${base}/admin/queues`, { headers: { cookie: 'ab_admin=not-the-token' } });
-    expect(badCookie.status).toBe(401);
+    expect(await wrong.text()).toContain('Wrong token.');
+
+    // The old ?token= login is gone: the token in a URL opens nothing and sets nothing.
+    const viaUrl = await fetch(`${base}/admin/queues?token=${encodeURIComponent(TOKEN)}`, {
+      redirect: 'manual',
+    });
+    expect(viaUrl.status).toBe(401);
+    expect(viaUrl.headers.getSetCookie()).toEqual([]);
+    // Nor does the raw token as a cookie (the old cookie's format).
+    const raw = await fetch(`${base}/admin/queues/api/queues`, { headers: { cookie: `ab_admin=${TOKEN}` } });
+    expect(raw.status).toBe(401);
+
+    const cookie = cookieOf(await login(base, TOKEN));
+    const value = cookie.cookie.slice(SESSION_COOKIE.length + 1);
+    const [expires, nonce, sig] = value.split('.');
+    const forged = `${SESSION_COOKIE}=${Number(expires) + 3_600_000}.${nonce}.${sig}`;
+    expect((await fetch(`${base}/admin/queues/api/queues`, { headers: { cookie: forged } })).status).toBe(
+      401,
+    );
+
+    clock += 12 * 60 * 60 * 1000 + 1;
+    expect((await fetch(`${base}/admin/queues/api/queues`, { headers: cookie })).status).toBe(401);
   });
 
-  it('without ADMIN_TOKEN everything is open', async () => {
+  it('marks the cookie Secure behind a trusted HTTPS proxy', async () => {
+    const { base } = await start({ adminToken: TOKEN, queues: realQueues(), trustProxy: true });
+    const res = await login(base, TOKEN, { 'x-forwarded-proto': 'https' });
+    expect(res.status).toBe(303);
+    expect(res.headers.getSetCookie()[0]).toMatch(/; Secure/);
+  });
+
+  it('throttles failed logins and Bearer attempts per client: 429 with Retry-After, even for the right token', async () => {
+    const throttle = new FailureThrottle({ capacity: 3, refillMs: 60_000 });
+    const { base } = await start({ adminToken: TOKEN, queues: realQueues(), throttle });
+    expect((await login(base, 'wrong-1')).status).toBe(401);
+    expect((await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer wrong-2' } })).status).toBe(
+      401,
+    );
+    expect((await login(base, 'wrong-3')).status).toBe(401);
+
+    const blocked = await login(base, TOKEN);
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(blocked.headers.getSetCookie()).toEqual([]);
+    const scrape = await fetch(`${base}/metrics`, { headers: bearer });
+    expect(scrape.status).toBe(429);
+    expect(scrape.headers.get('retry-after')).toBeTruthy();
+  });
+
+  it('without ADMIN_TOKEN the board and the app metrics are open (loopback only), the board read-only', async () => {
     const { base, scrape } = await start({ queues: realQueues() });
-    expect(await scrape()).toContain('agent_bridge_inbound_messages_total');
+    const text = await scrape();
+    expect(text).toContain('agent_bridge_inbound_messages_total');
+    expect(text).not.toContain('process_cpu_user_seconds_total');
     const page = await fetch(`${base}/admin/queues`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('agent-bridge queues');
-    expect((await fetch(`${base}/admin/queues/api/queues`)).status).toBe(200);
+    expect(await boardQueues(base, {})).toEqual([
+      ['deliveries', true],
+      ['replies', true],
+    ]);
   });
 });

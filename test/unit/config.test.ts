@@ -9,12 +9,16 @@ import {
   ConfigError,
   configSecrets,
   type Env,
+  exposureProblem,
+  isLoopbackHost,
   loadConfig,
   parseConfig,
   parseModelId,
   platformStatus,
 } from '../../src/config.ts';
 
+/** Exactly the shortest ADMIN_TOKEN accepted. */
+const ADMIN_32 = 'a'.repeat(16) + 'B'.repeat(16);
 const SLACK_HTTP = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 'signsecret123' };
 
 function errorOf(env: Env): ConfigError {
@@ -66,6 +70,8 @@ describe('parseConfig defaults', () => {
       failureMessage: "Sorry, I couldn't answer that just now. Please try again in a moment.",
       logLevel: 'info',
       adminToken: undefined,
+      adminBoardWrite: false,
+      trustProxy: false,
     };
     expect(parseConfig({})).toEqual(expected);
   });
@@ -178,7 +184,12 @@ describe('parseConfig good values', () => {
     ['llm timeout', { LLM_TIMEOUT_MS: '5000' }, (c) => c.llmTimeoutMs, 5000],
     ['failure message', { FAILURE_MESSAGE: 'Nope, try later.' }, (c) => c.failureMessage, 'Nope, try later.'],
     ['log level', { LOG_LEVEL: 'SILENT' }, (c) => c.logLevel, 'silent'],
-    ['admin token', { ADMIN_TOKEN: 'longenough' }, (c) => c.adminToken, 'longenough'],
+    ['admin token', { ADMIN_TOKEN: ADMIN_32 }, (c) => c.adminToken, ADMIN_32],
+    ['board read-only', {}, (c) => c.adminBoardWrite, false],
+    ['board writable', { ADMIN_BOARD_WRITE: 'TRUE' }, (c) => c.adminBoardWrite, true],
+    ['trust proxy hops', { TRUST_PROXY: '1' }, (c) => c.trustProxy, 1],
+    ['trust proxy all', { TRUST_PROXY: 'true' }, (c) => c.trustProxy, true],
+    ['trust proxy list', { TRUST_PROXY: 'loopback, 10.0.0.0/8' }, (c) => c.trustProxy, 'loopback,10.0.0.0/8'],
   ];
   it.each(cases)('%s', (_name, env, pick, expected) => {
     expect(pick(parseConfig(env))).toEqual(expected);
@@ -270,6 +281,7 @@ describe('secrets are never echoed', () => {
     ['GOOGLE_GENERATIVE_AI_API_KEY', `${SECRET} extra`],
     ['OPENAI_COMPATIBLE_API_KEY', `${SECRET} extra`],
     ['ADMIN_TOKEN', 'Sup3r'],
+    ['ADMIN_TOKEN', ADMIN_32.slice(1)],
     ['ADMIN_TOKEN', `${SECRET} spaced`],
     ['OPENAI_COMPATIBLE_BASE_URL', `ftp://user:${SECRET}@host/v1`],
   ];
@@ -385,12 +397,12 @@ describe('configSecrets', () => {
       ...SLACK_HTTP,
       DISCORD_BOT_TOKEN: 'discord.token',
       GOOGLE_GENERATIVE_AI_API_KEY: 'AIzaKey123',
-      ADMIN_TOKEN: 'adminadmin',
+      ADMIN_TOKEN: ADMIN_32,
       DATABASE_URL: 'postgresql://ab:p%40ss@db/ab',
       REDIS_URL: 'redis://127.0.0.1:6379',
     });
     expect(configSecrets(config).sort()).toEqual(
-      ['xoxb-1-2-abc', 'signsecret123', 'discord.token', 'AIzaKey123', 'adminadmin', 'p%40ss', 'p@ss'].sort(),
+      ['xoxb-1-2-abc', 'signsecret123', 'discord.token', 'AIzaKey123', ADMIN_32, 'p%40ss', 'p@ss'].sort(),
     );
     expect(configSecrets(parseConfig({}))).toEqual([]);
   });
@@ -449,5 +461,65 @@ describe('loadConfig', () => {
   it('throws ConfigError for a bad .env value', () => {
     writeFileSync(join(dir, '.env'), 'JOB_ATTEMPTS=zero\n');
     expect(() => loadConfig(dir)).toThrow(ConfigError);
+  });
+});
+
+describe('ADMIN_TOKEN length and ADMIN_BOARD_WRITE', () => {
+  it('refuses a token under 32 characters in one line that says how to make one', () => {
+    const err = errorOf({ ADMIN_TOKEN: 'x'.repeat(31) });
+    expect(err.problems).toHaveLength(1);
+    expect(err.message).toMatch(
+      /^ADMIN_TOKEN must be at least 32 random characters .*\(value hidden\).*openssl rand -base64 32/,
+    );
+    expect(err.message).not.toContain('\n');
+  });
+
+  it('refuses a board switch that is not true or false', () => {
+    expect(errorOf({ ADMIN_BOARD_WRITE: 'yes' }).message).toMatch(/^ADMIN_BOARD_WRITE must be true or false/);
+  });
+});
+
+describe('isLoopbackHost', () => {
+  const cases: [string, boolean][] = [
+    ['127.0.0.1', true],
+    ['127.1.2.3', true],
+    ['localhost', true],
+    ['LOCALHOST', true],
+    ['::1', true],
+    ['[::1]', true],
+    ['0:0:0:0:0:0:0:1', true],
+    ['::ffff:127.0.0.1', true],
+    ['0.0.0.0', false],
+    ['::', false],
+    ['10.0.0.5', false],
+    ['128.0.0.1', false],
+    ['::2', false],
+    ['::ffff:10.0.0.1', false],
+    ['localhost.example.com', false],
+    ['bridge.internal', false],
+  ];
+  it.each(cases)('%s -> %s', (host, loopback) => {
+    expect(isLoopbackHost(host)).toBe(loopback);
+  });
+});
+
+describe('exposureProblem: the admin surface never reaches the network unguarded', () => {
+  const cases: [string, string | undefined, boolean][] = [
+    ['127.0.0.1', undefined, false],
+    ['::1', undefined, false],
+    ['0.0.0.0', undefined, true],
+    ['::', undefined, true],
+    ['192.168.1.10', undefined, true],
+    ['0.0.0.0', ADMIN_32, false],
+  ];
+  it.each(cases)('HOST=%s token=%s refused=%s', (host, adminToken, refused) => {
+    const problem = exposureProblem({ host, ...(adminToken && { adminToken }) });
+    expect(problem !== undefined).toBe(refused);
+    if (problem) {
+      expect(problem).not.toContain('\n');
+      expect(problem).toContain('ADMIN_TOKEN');
+      expect(problem).toContain('openssl rand -base64 32');
+      expect(problem).toContain('HOST=127.0.0.1');
+    }
   });
 });
