@@ -12,6 +12,7 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { AgentBridgeEvents, EventBus } from '../core/events.ts';
 import { effectiveSystemPrompt } from '../core/system-prompt.ts';
+import { mayReach } from '../core/workspace-reach.ts';
 import type { ReplyJobData, ReplyToPost } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import type { Directory } from '../store/directory.ts';
@@ -53,6 +54,16 @@ export type ReplyOutcome =
   | { replyMessageId: number }
   | { skipped: 'agent_unavailable' | 'nothing_to_answer' | 'answered_elsewhere' | 'uninstalled' }
   | { failed: true; replyMessageId: number };
+
+/** The job must not run at all (see `mayReach`): it fails at once, without retries. */
+export class RejectedReplyJob extends UnrecoverableError {}
+
+function crossWorkspaceReason(context: ReplyContext): string {
+  const r = context.reach;
+  return r
+    ? `cross_workspace: agent of workspace ${r.agentWorkspaceId} (${r.agentPlatform}) may not answer in a conversation of workspace ${r.conversationWorkspaceId} (${r.conversationPlatform})`
+    : 'cross_workspace: the conversation or the agent does not exist';
+}
 
 /** Carries a model's Retry-After to the queue's backoff strategy. */
 export class RetryableReplyError extends Error {
@@ -124,6 +135,25 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
     try {
       for (let round = 0; round < MAX_ROUNDS; round++) {
         context = await store.readContext(conversationId, agentId, settings.contextMessages);
+        if (!mayReach(context.reach)) {
+          // A job naming an agent of another workspace (a forged or corrupted job, or a bug
+          // upstream): nothing is read to a model or posted, and retrying cannot make it right.
+          const reason = crossWorkspaceReason(context);
+          logger.warn({ jobId: queueJobId, conversationId, agentId, reason }, 'reply job rejected');
+          await store.releaseIntents(conversationId, agentId);
+          await store.recordAttempt({
+            final: true,
+            queueJobId,
+            conversationId,
+            agentId,
+            triggerMessageId: messageId,
+            attempts: attempt,
+            error: reason,
+          });
+          bus.emit('job.failed', { ...ref, queue: 'replies', attempt, maxAttempts, final: true, reason });
+          await deps.cancel(conversationId, agentId);
+          throw new RejectedReplyJob(reason);
+        }
         if (context.pendingIds.length === 0) {
           await deps.cancel(conversationId, agentId);
           return { skipped: round === 0 ? 'nothing_to_answer' : 'answered_elsewhere' };
@@ -178,6 +208,7 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
       }
       return { skipped: 'answered_elsewhere' };
     } catch (error) {
+      if (error instanceof RejectedReplyJob) throw error;
       const fatal = isModelCallError(error) ? error.kind === 'fatal' : false;
       const final = fatal || attempt >= maxAttempts;
       const reason = isModelCallError(error) ? error.reason : (error as Error).message;

@@ -15,13 +15,14 @@ import {
   MessageType,
 } from 'discord.js';
 import type { InboundAuthor, InboundMessage } from '../../core/types.ts';
+import { DISCORD_DM_WORKSPACE } from '../../core/workspace-reach.ts';
 import type { MessageChange } from '../../orchestrator/orchestrator.ts';
 import type { SharedGuild } from './dm-guilds.ts';
 import { agentNameOfBotPost } from './outbound.ts';
 import type { OwnPosts } from './own-posts.ts';
 import type { WebhookDirectory } from './webhooks.ts';
 
-export const DM_WORKSPACE = '@dm';
+export const DM_WORKSPACE = DISCORD_DM_WORKSPACE;
 /**
  * The author of an echo of one of our webhook posts whose agent this process does not know (posted
  * before a restart): still ours, so the orchestrator drops it.

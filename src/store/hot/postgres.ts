@@ -70,7 +70,8 @@ const SQL = {
     WHERE "platformMessageId" = $1 AND "conversationId" IN (${CONVERSATION_SCOPE})`,
   deleteMessage: `UPDATE messages SET "isActive" = false, "pendingAgentId" = NULL, "updatedAt" = $5
     WHERE "platformMessageId" = $1 AND "conversationId" IN (${CONVERSATION_SCOPE})`,
-  // One statement, one snapshot: the window, the waiting intents and the agent's latest reply.
+  // One statement, one snapshot: the window, the waiting intents, the agent's latest reply, and
+  // which workspaces the conversation and the agent belong to (part 3, for `mayReach`).
   readContext: `SELECT 0 AS part, w.id, w.content, w."agentId", a.name AS "agentName", w."authorId",
         u."displayName" AS "authorName", COALESCE(u."isBot", false) AS "authorIsBot", w."answersThrough"
       FROM (SELECT id, content, "agentId", "authorId", "answersThrough" FROM messages
@@ -84,7 +85,12 @@ const SQL = {
     UNION ALL
     SELECT 2, COALESCE((SELECT id FROM messages
         WHERE "conversationId" = $1 AND "agentId" = $2 AND "afterReplyId" IS NOT NULL
-        ORDER BY "afterReplyId" DESC LIMIT 1), 0), NULL, NULL, NULL, NULL, NULL, false, NULL`,
+        ORDER BY "afterReplyId" DESC LIMIT 1), 0), NULL, NULL, NULL, NULL, NULL, false, NULL
+    UNION ALL
+    SELECT 3, NULL, c."workspaceId", cw."externalId", cw.platform, a."workspaceId", aw.platform, false, NULL
+      FROM conversations c JOIN workspaces cw ON cw.id = c."workspaceId",
+        agents a JOIN workspaces aw ON aw.id = a."workspaceId"
+      WHERE c.id = $1 AND a.id = $2`,
   // The reply, the intents it answers, what the model was sent, and the job record: one statement.
   storeReply: `WITH reply AS (
       INSERT INTO messages ("conversationId", "agentId", content, "replyToId", "afterReplyId",

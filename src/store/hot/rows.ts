@@ -82,7 +82,16 @@ export function rowReaders(read: ColumnReader) {
           };
           context.messages.push(message);
         } else if (row.part === 1) context.pendingIds.push(row.id as number);
-        else context.lastReplyId = (row.id as number | null) ?? 0;
+        else if (row.part === 2) context.lastReplyId = (row.id as number | null) ?? 0;
+        else {
+          context.reach = {
+            conversationWorkspaceId: row.content as string,
+            conversationWorkspaceExternalId: row.agentId as string,
+            conversationPlatform: row.agentName as Platform,
+            agentWorkspaceId: row.authorId as string,
+            agentPlatform: row.authorName as Platform,
+          };
+        }
       }
       context.messages.reverse();
       return context;

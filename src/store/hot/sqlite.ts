@@ -88,7 +88,8 @@ const SQL = {
     WHERE platformMessageId = ? AND conversationId IN (
       SELECT c.id FROM conversations c JOIN workspaces w ON w.id = c.workspaceId
       WHERE c.platform = ? AND c.channelId = ? AND w.externalId = ?)`,
-  // One statement, one snapshot: the window, the waiting intents and the agent's latest reply.
+  // One statement, one snapshot: the window, the waiting intents, the agent's latest reply, and
+  // which workspaces the conversation and the agent belong to (part 3, for `mayReach`).
   readContext: `SELECT 0 AS part, w.id, w.content, w.agentId, a.name AS agentName, w.authorId,
         u.displayName AS authorName, COALESCE(u.isBot, 0) AS authorIsBot, w.answersThrough
       FROM (SELECT id, content, agentId, authorId, answersThrough FROM messages
@@ -102,7 +103,12 @@ const SQL = {
     UNION ALL
     SELECT 2, COALESCE((SELECT id FROM messages
         WHERE conversationId = @conversation AND agentId = @agent AND afterReplyId IS NOT NULL
-        ORDER BY afterReplyId DESC LIMIT 1), 0), NULL, NULL, NULL, NULL, NULL, 0, NULL`,
+        ORDER BY afterReplyId DESC LIMIT 1), 0), NULL, NULL, NULL, NULL, NULL, 0, NULL
+    UNION ALL
+    SELECT 3, NULL, c.workspaceId, cw.externalId, cw.platform, a.workspaceId, aw.platform, 0, NULL
+      FROM conversations c JOIN workspaces cw ON cw.id = c.workspaceId,
+        agents a JOIN workspaces aw ON aw.id = a.workspaceId
+      WHERE c.id = @conversation AND a.id = @agent`,
   insertReply: `INSERT INTO messages (conversationId, agentId, content, replyToId, afterReplyId, answersThrough,
       isActive, sentAt, createdAt, updatedAt)
     VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)

@@ -9,6 +9,7 @@
  * (conversation, agent, afterReplyId) lets two runs of the same work store at most one reply.
  */
 import type { Platform } from '../../core/types.ts';
+import type { ReachFacts } from '../../core/workspace-reach.ts';
 
 export type ConversationKind = 'dm' | 'channel' | 'thread';
 
@@ -100,6 +101,8 @@ export interface ReplyContext {
   pendingIds: number[];
   /** The agent's latest reply in the conversation (0: none): the new reply's afterReplyId. */
   lastReplyId: number;
+  /** Whose workspaces the conversation and the agent are in; absent when either row is missing. */
+  reach?: ReachFacts;
 }
 
 export interface LlmTurnRecord {
