@@ -402,9 +402,10 @@ describe('reply pipeline: many agents, limits, crashes', () => {
     h.gemini.enqueue({ text: 'one', release: held }, { text: 'two', release: held });
     for (const channelId of ['D1', 'D2', 'D3']) await h.send(`hello from ${channelId}`, { channelId });
     await h.gemini.waitForRequests(2, 10_000);
+    // The third waits in Redis: still delayed (its debounce) or waiting, never taken while 2 run.
     await waitFor('the third job to wait in the queue', async () => {
-      const counts = await h?.pipeline.queues.replies.getJobCounts('active', 'waiting');
-      return counts?.active === 2 && counts.waiting === 1;
+      const counts = await h?.pipeline.queues.replies.getJobCounts('active', 'waiting', 'delayed');
+      return counts?.active === 2 && (counts.waiting ?? 0) + (counts.delayed ?? 0) === 1;
     });
     expect(h.gemini.requests).toHaveLength(2);
     release();
