@@ -72,19 +72,20 @@ const SQL = {
     WHERE "platformMessageId" = $1 AND "conversationId" IN (${CONVERSATION_SCOPE})`,
   // One statement, one snapshot: the window, the waiting intents and the agent's latest reply.
   readContext: `SELECT 0 AS part, w.id, w.content, w."agentId", a.name AS "agentName", w."authorId",
-        u."displayName" AS "authorName", COALESCE(u."isBot", false) AS "authorIsBot", w."answersThrough"
+        u."displayName" AS "authorName", COALESCE(u."isBot", false) AS "authorIsBot", w."answersThrough",
+        u."externalId" AS "authorExternalId"
       FROM (SELECT id, content, "agentId", "authorId", "answersThrough" FROM messages
             WHERE "conversationId" = $1 AND "isActive" ORDER BY id DESC LIMIT $3) w
       LEFT JOIN users u ON u.id = w."authorId"
       LEFT JOIN agents a ON a.id = w."agentId"
     UNION ALL
-    SELECT 1, p.id, NULL, NULL, NULL, NULL, NULL, false, NULL FROM (
+    SELECT 1, p.id, NULL, NULL, NULL, NULL, NULL, false, NULL, NULL FROM (
       SELECT id FROM messages WHERE "pendingAgentId" = $2 AND "conversationId" = $1 AND "isActive"
       ORDER BY id LIMIT ${PENDING_LIMIT}) p
     UNION ALL
     SELECT 2, COALESCE((SELECT id FROM messages
         WHERE "conversationId" = $1 AND "agentId" = $2 AND "afterReplyId" IS NOT NULL
-        ORDER BY "afterReplyId" DESC LIMIT 1), 0), NULL, NULL, NULL, NULL, NULL, false, NULL`,
+        ORDER BY "afterReplyId" DESC LIMIT 1), 0), NULL, NULL, NULL, NULL, NULL, false, NULL, NULL`,
   // The reply, the intents it answers, what the model was sent, and the job record: one statement.
   storeReply: `WITH reply AS (
       INSERT INTO messages ("conversationId", "agentId", content, "replyToId", "afterReplyId",

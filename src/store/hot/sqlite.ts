@@ -90,19 +90,20 @@ const SQL = {
       WHERE c.platform = ? AND c.channelId = ? AND w.externalId = ?)`,
   // One statement, one snapshot: the window, the waiting intents and the agent's latest reply.
   readContext: `SELECT 0 AS part, w.id, w.content, w.agentId, a.name AS agentName, w.authorId,
-        u.displayName AS authorName, COALESCE(u.isBot, 0) AS authorIsBot, w.answersThrough
+        u.displayName AS authorName, COALESCE(u.isBot, 0) AS authorIsBot, w.answersThrough,
+        u.externalId AS authorExternalId
       FROM (SELECT id, content, agentId, authorId, answersThrough FROM messages
             WHERE conversationId = @conversation AND isActive = 1 ORDER BY id DESC LIMIT @limit) w
       LEFT JOIN users u ON u.id = w.authorId
       LEFT JOIN agents a ON a.id = w.agentId
     UNION ALL
-    SELECT 1, id, NULL, NULL, NULL, NULL, NULL, 0, NULL FROM (
+    SELECT 1, id, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL FROM (
       SELECT id FROM messages WHERE pendingAgentId = @agent AND conversationId = @conversation AND isActive = 1
       ORDER BY id LIMIT ${PENDING_LIMIT})
     UNION ALL
     SELECT 2, COALESCE((SELECT id FROM messages
         WHERE conversationId = @conversation AND agentId = @agent AND afterReplyId IS NOT NULL
-        ORDER BY afterReplyId DESC LIMIT 1), 0), NULL, NULL, NULL, NULL, NULL, 0, NULL`,
+        ORDER BY afterReplyId DESC LIMIT 1), 0), NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL`,
   insertReply: `INSERT INTO messages (conversationId, agentId, content, replyToId, afterReplyId, answersThrough,
       isActive, sentAt, createdAt, updatedAt)
     VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
