@@ -30,5 +30,6 @@ export function withCleanText(store: HotStore): HotStore {
     recordAttempt: (record) => store.recordAttempt({ ...record, error: clean(record.error) }),
     recordUndeliverable: (replyId, reason) => store.recordUndeliverable(replyId, clean(reason)),
   };
-  return Object.assign(Object.create(store) as HotStore, overrides);
+  // A plain object, like the stores themselves: callers may spread it (tests wrap methods so).
+  return { ...store, ...overrides };
 }
