@@ -74,6 +74,10 @@ export interface Config {
   jobAttempts: number;
   jobBackoffMs: number;
   llmTimeoutMs: number;
+  /** The most tokens one model answer may have (passed to the model call). */
+  maxOutputTokens: number;
+  /** The most platform messages one reply is posted as; the last says the rest was cut. */
+  maxReplyParts: number;
   /** How long a job stays locked to its process: a crashed process's job is taken over after this. */
   jobLockMs: number;
   /** How often the sweeper re-enqueues intents with no live job and replies never delivered. */
@@ -151,6 +155,8 @@ const envSchema = z
     JOB_ATTEMPTS: int('JOB_ATTEMPTS', 1, 100),
     JOB_BACKOFF_MS: int('JOB_BACKOFF_MS', 0, 3_600_000),
     LLM_TIMEOUT_MS: int('LLM_TIMEOUT_MS', 1, 3_600_000),
+    MAX_OUTPUT_TOKENS: int('MAX_OUTPUT_TOKENS', 1, 1_000_000),
+    MAX_REPLY_PARTS: int('MAX_REPLY_PARTS', 1, 100),
     JOB_LOCK_MS: int('JOB_LOCK_MS', 1000, 3_600_000),
     SWEEP_INTERVAL_MS: int('SWEEP_INTERVAL_MS', 100, 3_600_000),
     MAX_INGEST_IN_FLIGHT: int('MAX_INGEST_IN_FLIGHT', 1, 1_000_000),
@@ -250,6 +256,8 @@ export function parseConfig(env: Env): Config {
     jobAttempts: e.JOB_ATTEMPTS ?? D.JOB_ATTEMPTS,
     jobBackoffMs: e.JOB_BACKOFF_MS ?? D.JOB_BACKOFF_MS,
     llmTimeoutMs: e.LLM_TIMEOUT_MS ?? D.LLM_TIMEOUT_MS,
+    maxOutputTokens: e.MAX_OUTPUT_TOKENS ?? D.MAX_OUTPUT_TOKENS,
+    maxReplyParts: e.MAX_REPLY_PARTS ?? D.MAX_REPLY_PARTS,
     jobLockMs: e.JOB_LOCK_MS ?? D.JOB_LOCK_MS,
     sweepIntervalMs: e.SWEEP_INTERVAL_MS ?? D.SWEEP_INTERVAL_MS,
     maxIngestInFlight: e.MAX_INGEST_IN_FLIGHT ?? D.MAX_INGEST_IN_FLIGHT,

@@ -42,6 +42,8 @@ export type PipelineSettings = Pick<
   | 'jobAttempts'
   | 'jobBackoffMs'
   | 'llmTimeoutMs'
+  | 'maxOutputTokens'
+  | 'maxReplyParts'
   | 'jobLockMs'
   | 'sweepIntervalMs'
   | 'maxIngestInFlight'
@@ -178,6 +180,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     isUninstalled: async (platform, externalId) =>
       (await directory.workspace(platform, externalId)).uninstalled,
     firstAttemptMs: settings.jobLockMs,
+    maxReplyParts: settings.maxReplyParts,
     bus,
     typing,
     adapters,
@@ -244,6 +247,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const replySettings = {
     contextMessages: settings.contextMessages,
     llmTimeoutMs: settings.llmTimeoutMs,
+    maxOutputTokens: settings.maxOutputTokens,
     agentRateLimitPerMin: settings.agentRateLimitPerMin,
     agentMaxConcurrent: settings.agentMaxConcurrent,
     providerRateLimitPerMin: settings.providerRateLimitPerMin,

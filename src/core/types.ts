@@ -75,6 +75,11 @@ export interface OutboundReply {
   mayHavePosted?: boolean;
   /** When the reply was stored: a lookup for earlier posts never needs to search before it. */
   createdAt?: Date;
+  /**
+   * MAX_REPLY_PARTS: post at most this many messages, the last ending with `…(truncated)`
+   * (see core/reply-parts.ts). Unset: every part (notices, which are short).
+   */
+  maxParts?: number;
 }
 
 /** One platform message of a reply (a long reply is split into several). */

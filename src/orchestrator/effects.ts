@@ -9,6 +9,7 @@ import type { Logger } from '../logger.ts';
 import type { Db } from '../store/database.ts';
 import { claimPausedNotice, pausedNoticeState } from '../store/paused-notices.ts';
 import type { AgentCandidate } from './decisions/agent-candidate.ts';
+import { NoticeThrottle } from './decisions/notice-throttle.ts';
 import { pausedNoticeText, shouldSendPausedNotice } from './decisions/paused-notice.ts';
 import { replyThread } from './inbound-mapping.ts';
 import {
@@ -26,11 +27,16 @@ export interface EffectsDeps {
   adapters: Partial<Record<Platform, PlatformAdapter>>;
   bus: EventBus<AgentBridgeEvents>;
   logger: Logger;
+  /** At most one notice per channel (or DM) per minute (decisions/notice-throttle.ts). */
+  noticeThrottle?: NoticeThrottle;
+  now?: () => number;
 }
 
 export function createEffects(deps: EffectsDeps) {
   const { logger } = deps;
   const inFlight = new Set<Promise<void>>();
+  const throttle = deps.noticeThrottle ?? new NoticeThrottle();
+  const now = deps.now ?? Date.now;
 
   /** Shows "working" for the reply of `agentId` in the conversation; never waited for. */
   function startTyping(platform: Platform, conversationId: string, agentId: string, target: TypingTarget) {
@@ -79,11 +85,20 @@ export function createEffects(deps: EffectsDeps) {
         .finally(() => inFlight.delete(tracked));
       inFlight.add(tracked);
     };
+    if (route.kind !== 'paused' && route.kind !== 'notice') return;
+    // Keyed by channel, not thread: each Slack channel mention opens its own thread conversation.
+    const channelKey = `${message.platform}:${message.workspaceId}:${message.channelId}`;
+    if (!throttle.allow(channelKey, now())) {
+      logger.debug(
+        { conversationId, route: route.kind },
+        'notice not posted: one went to this conversation recently',
+      );
+      return;
+    }
     if (route.kind === 'paused') {
       run(pausedNotice(message, conversationId, route.agent));
       return;
     }
-    if (route.kind !== 'notice') return;
     const text =
       route.reason === 'help'
         ? chooseAgentHelp(route.agents)

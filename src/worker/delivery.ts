@@ -22,6 +22,8 @@ export interface DeliveryDeps {
    * (JOB_LOCK_MS) the sweeper may take the reply over, so a late first attempt posts like a retry.
    */
   firstAttemptMs: number;
+  /** MAX_REPLY_PARTS: the most messages one reply is posted as. */
+  maxReplyParts?: number;
   bus: EventBus<AgentBridgeEvents>;
   typing: TypingManager;
   adapters: Partial<Record<Platform, PlatformAdapter>>;
@@ -97,6 +99,7 @@ export function createDelivery(deps: DeliveryDeps) {
       postedParts: attempt.postedParts,
       mayHavePosted: attempt.mayHavePosted,
       createdAt: new Date(reply.createdAt),
+      ...(deps.maxReplyParts !== undefined && { maxParts: deps.maxReplyParts }),
     };
     const ids = await adapter.deliver(outbound, async (part) => {
       posted[part.index] = part.platformMessageId;

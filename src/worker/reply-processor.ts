@@ -10,8 +10,11 @@
  * reads again and answers only what is still waiting.
  */
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import { cleanStoredText } from '../core/clean-text.ts';
 import type { AgentBridgeEvents, EventBus } from '../core/events.ts';
+import { neutralizeForeignMentions, participantsOf } from '../core/mentions.ts';
 import { effectiveSystemPrompt } from '../core/system-prompt.ts';
+import type { Platform } from '../core/types.ts';
 import { mayReach } from '../core/workspace-reach.ts';
 import type { ReplyJobData, ReplyToPost } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
@@ -28,6 +31,8 @@ const MAX_ROUNDS = 3;
 export interface ReplySettings {
   contextMessages: number;
   llmTimeoutMs: number;
+  /** MAX_OUTPUT_TOKENS: the model stops there, so no answer is longer than this. */
+  maxOutputTokens: number;
   agentRateLimitPerMin: number;
   agentMaxConcurrent: number;
   providerRateLimitPerMin: number;
@@ -171,13 +176,15 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
           system: prompt.system,
           messages: prompt.messages,
           timeoutMs: settings.llmTimeoutMs,
+          maxOutputTokens: settings.maxOutputTokens,
         });
+        const text = safeReplyText(job.data.target.platform, result.text, context);
         const stored = await store.storeReply({
           ...answerOf(context),
           conversationId,
           agentId,
           triggerMessageId: messageId,
-          text: result.text,
+          text,
           queueJobId,
           attempts: attempt,
           startedAt,
@@ -200,7 +207,7 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
           ...(result.usage.inputTokens !== undefined && { inputTokens: result.usage.inputTokens }),
           ...(result.usage.outputTokens !== undefined && { outputTokens: result.usage.outputTokens }),
         });
-        await deps.handOff(post(stored.id, stored.createdAt, agent, result.text, job.data), {
+        await deps.handOff(post(stored.id, stored.createdAt, agent, text, job.data), {
           replyJobId: queueJobId,
           receivedAt,
         });
@@ -297,6 +304,18 @@ export async function answerWithFailure(
       receivedAt: data.receivedAt,
     });
   }
+}
+
+/**
+ * The model's answer as it is stored and posted (the same text on every delivery attempt): cleaned
+ * like every stored text, and mentioning no one who did not take part in the conversation.
+ */
+export function safeReplyText(platform: Platform, answer: string, context: ReplyContext): string {
+  return neutralizeForeignMentions(
+    platform,
+    cleanStoredText(answer),
+    participantsOf(platform, context.messages),
+  );
 }
 
 /** What a reply built from `context` answers: every intent the read saw, after the last reply. */

@@ -44,6 +44,7 @@ export function replyRunner(h: Harness): ReplyRunner {
     settings: {
       contextMessages: config.contextMessages,
       llmTimeoutMs: config.llmTimeoutMs,
+      maxOutputTokens: config.maxOutputTokens,
       agentRateLimitPerMin: config.agentRateLimitPerMin,
       agentMaxConcurrent: config.agentMaxConcurrent,
       providerRateLimitPerMin: config.providerRateLimitPerMin,

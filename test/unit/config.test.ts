@@ -63,6 +63,8 @@ describe('parseConfig defaults', () => {
       jobAttempts: 3,
       jobBackoffMs: 1000,
       llmTimeoutMs: 60000,
+      maxOutputTokens: 2048,
+      maxReplyParts: 5,
       jobLockMs: 30000,
       sweepIntervalMs: 30000,
       maxIngestInFlight: 2000,

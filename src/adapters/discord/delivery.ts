@@ -25,17 +25,17 @@ import {
   RESTJSONErrorCodes,
   Routes,
 } from 'discord.js';
+import { capParts } from '../../core/reply-parts.ts';
 import type { OnPartPosted, OutboundReply } from '../../core/types.ts';
 import { UndeliverableError } from '../../core/undeliverable.ts';
 import type { Logger } from '../../logger.ts';
 import { ChannelHistory, sameContent } from './earlier-posts.ts';
 import {
   DISCORD_MESSAGE_LIMIT,
-  neutralizeMentions,
   nonceFor,
   replyLinkLine,
+  safeText,
   splitMessage,
-  visibleText,
   withAgentName,
 } from './outbound.ts';
 import type { OwnPosts } from './own-posts.ts';
@@ -48,6 +48,8 @@ export const NOTICE_AGENT_ID = 'agent-bridge';
 const WEBHOOK_USERNAME_MAX = 80;
 /** Nothing in a reply may ping: not @everyone/@here, roles, users, nor the author replied to. */
 const NO_PINGS = { parse: [] as string[], replied_user: false };
+/** Discord's SUPPRESS_EMBEDS message flag: a model's link shows no preview. */
+export const SUPPRESS_EMBEDS = 1 << 2;
 /** Clocks differ: an earlier post is looked for from this long before the reply was stored. */
 export const LOOKUP_MARGIN_MS = 2 * 60_000;
 /** Without `createdAt`, an earlier post is looked for this far back. */
@@ -273,7 +275,11 @@ function lowerBound(reply: OutboundReply, done: ReadonlyArray<string | undefined
 function webhookForm(deps: DeliveryDeps, reply: OutboundReply, webhook: AgentWebhook, place: Place): Form {
   // Webhook posts always open with the link: the same parts wherever they go.
   const link = linkLine(reply);
-  const parts = splitMessage(`${link ? `${link}\n` : ''}${neutralizeMentions(visibleText(reply.text))}`);
+  const parts = capParts(
+    splitMessage(`${link ? `${link}\n` : ''}${safeText(reply.text)}`),
+    reply.maxParts,
+    DISCORD_MESSAGE_LIMIT,
+  );
   const username = reply.agent.name.slice(0, WEBHOOK_USERNAME_MAX);
   const thread = place === 'in-place' ? reply.threadId : undefined;
   const query = new URLSearchParams({ wait: 'true', ...(thread && { thread_id: thread }) });
@@ -290,6 +296,7 @@ function webhookForm(deps: DeliveryDeps, reply: OutboundReply, webhook: AgentWeb
           username,
           ...(reply.agent.avatarUrl && { avatar_url: reply.agent.avatarUrl }),
           allowed_mentions: NO_PINGS,
+          flags: SUPPRESS_EMBEDS,
         },
         query,
         auth: false,
@@ -303,11 +310,15 @@ function webhookForm(deps: DeliveryDeps, reply: OutboundReply, webhook: AgentWeb
 }
 
 function botForm(deps: DeliveryDeps, reply: OutboundReply, named: boolean, place: Place): Form {
-  const text = neutralizeMentions(visibleText(reply.text));
+  const text = safeText(reply.text);
   // In a thread, room is kept on the first part for the link a move to the parent adds: the
   // parts stay the same wherever they go, so a retry after the move posts only what is missing.
   const limit = reply.threadId ? DISCORD_MESSAGE_LIMIT - LINK_ROOM : DISCORD_MESSAGE_LIMIT;
-  const parts = splitMessage(named ? withAgentName(reply.agent.name, text) : text, limit);
+  const parts = capParts(
+    splitMessage(named ? withAgentName(reply.agent.name, text) : text, limit),
+    reply.maxParts,
+    limit,
+  );
   const link = place === 'parent' ? linkLine(reply) : undefined;
   if (link && parts[0] !== undefined) parts[0] = `${link}\n${parts[0]}`;
   const target = place === 'parent' ? reply.channelId : (reply.threadId ?? reply.channelId);
@@ -326,6 +337,7 @@ function botForm(deps: DeliveryDeps, reply: OutboundReply, named: boolean, place
         body: {
           content: parts[index],
           allowed_mentions: NO_PINGS,
+          flags: SUPPRESS_EMBEDS,
           nonce,
           enforce_nonce: true,
           ...(index === 0 &&

@@ -106,6 +106,45 @@ export function neutralizeMentions(text: string): string {
   return text.replace(/@(everyone|here)\b/giu, `@${ZERO_WIDTH_SPACE}$1`);
 }
 
+/** Code (fenced blocks, then inline), where Markdown links are not links and nothing is changed. */
+const CODE = /```[\s\S]*?```|`[^`\n]*`/gu;
+/** `[label](url)`, `[label](<url>)`, with an optional title; one level of parentheses in the URL. */
+const MASKED_LINK =
+  /\[([^[\]\n]*)\]\(\s*<?((?:https?:\/\/|mailto:)[^\s()<>]*(?:\([^\s()<>]*\)[^\s()<>]*)*)>?(?:\s+"[^"\n]*")?\s*\)/giu;
+
+/**
+ * A masked link (`[text](https://x)`) shows its real address: `text (https://x)`; a label that is
+ * the address itself leaves the bare address. Code is left as it is.
+ */
+export function revealMaskedLinks(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(CODE)) {
+    out += revealIn(text.slice(last, match.index));
+    out += match[0];
+    last = match.index + match[0].length;
+  }
+  return out + revealIn(text.slice(last));
+}
+
+function revealIn(text: string): string {
+  return text.replace(MASKED_LINK, (_, label: string, url: string) => {
+    const bare = (value: string) =>
+      value
+        .trim()
+        .toLowerCase()
+        .replace(/^(https?:\/\/|mailto:)/u, '')
+        .replace(/\/+$/u, '');
+    const shown = label.trim();
+    return shown === '' || bare(shown) === bare(url) ? url : `${shown} (${url})`;
+  });
+}
+
+/** What a reply says on Discord before it is split: real link addresses, no @everyone / @here. */
+export function safeText(text: string): string {
+  return neutralizeMentions(revealMaskedLinks(visibleText(text)));
+}
+
 /** A Discord nonce (≤ 25 characters) that is the same for every retry of one chunk of one delivery. */
 export function nonceFor(idempotencyKey: string, chunkIndex: number): string {
   return createHash('sha256')

@@ -28,9 +28,10 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { webApi } from '@slack/bolt';
+import { capParts } from '../../core/reply-parts.ts';
 import type { OnPartPosted, OutboundReply } from '../../core/types.ts';
 import type { Logger } from '../../logger.ts';
-import { formatForSlack } from './format.ts';
+import { formatForSlack, SLACK_TEXT_LIMIT } from './format.ts';
 
 export const REPLY_EVENT_TYPE = 'agent_bridge_reply';
 /** Notices come from the service itself, not an agent: they post as the bot. */
@@ -82,7 +83,7 @@ export function createSlackDelivery(deps: SlackDeliveryDeps) {
   const refusalsLogged = new Set<string>();
 
   async function deliver(reply: OutboundReply, onPosted?: OnPartPosted): Promise<string[]> {
-    const parts = formatForSlack(reply.text);
+    const parts = capParts(formatForSlack(reply.text), reply.maxParts, SLACK_TEXT_LIMIT);
     if (parts.length === 0) parts.push('…');
     const ids = parts.map((_, index) => reply.postedParts?.[index] || '');
     const isNotice = reply.agent.id === SERVICE_AGENT_ID;
@@ -106,6 +107,9 @@ export function createSlackDelivery(deps: SlackDeliveryDeps) {
       const ts = await postPart({
         channel: reply.channelId,
         text: part,
+        // No previews: a model's link must not pull content (or a tracking hit) into the channel.
+        unfurl_links: false,
+        unfurl_media: false,
         ...(reply.threadId && { thread_ts: reply.threadId }),
         ...asAgent,
         ...(!isNotice && {

@@ -62,7 +62,8 @@ export function toSafeMrkdwn(markdown: string): string {
 /**
  * Broadcasts (`<!channel>`, `<!here>`, `<!everyone>`, `<!subteam^…>`) become plain `@channel` text,
  * raw `@here` words get a word joiner, code is entity-escaped (Slack reads `<…>` even in code) and
- * any other unknown `<…>` is shown literally. User mentions, channel links, links and dates stay.
+ * any other unknown `<…>` is shown literally. User mentions, channel links and dates stay; links
+ * stay but show their real address (revealLink).
  */
 export function neutralizeMrkdwn(mrkdwn: string): string {
   let out = '';
@@ -84,9 +85,32 @@ function neutralizeText(text: string): string {
   return text.replace(ANGLE, (whole: string, inner: string | undefined) => {
     if (inner === undefined) return '&lt;';
     if (inner.startsWith('!')) return inner.startsWith('!date^') ? whole : harmlessBroadcast(inner);
-    if (USER_MENTION.test(inner) || CHANNEL_LINK.test(inner) || LINK.test(inner)) return whole;
+    if (LINK.test(inner)) return revealLink(inner);
+    if (USER_MENTION.test(inner) || CHANNEL_LINK.test(inner)) return whole;
     return `&lt;${inner}&gt;`;
   });
+}
+
+/**
+ * A masked link (`<https://x|text>`, also what Markdown's `[text](https://x)` becomes) shows its
+ * real address: `text (<https://x>)`. A link whose label is its address stays as it is.
+ */
+export function revealLink(inner: string): string {
+  const bar = inner.indexOf('|');
+  if (bar < 0) return `<${inner}>`;
+  const url = inner.slice(0, bar);
+  const label = inner.slice(bar + 1).trim();
+  if (label === '' || sameAddress(label, url)) return `<${inner}>`;
+  return `${label} (<${url}>)`;
+}
+
+function sameAddress(label: string, url: string): boolean {
+  const bare = (text: string) =>
+    decodeEntities(text)
+      .toLowerCase()
+      .replace(/^(https?:\/\/|mailto:)/, '')
+      .replace(/\/+$/, '');
+  return bare(label) === bare(url);
 }
 
 /** `!channel` → `@⁠channel`; `!subteam^S1|@devs` → `@⁠devs`; `!subteam^S1` → `@⁠group`. */

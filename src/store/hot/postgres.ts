@@ -73,21 +73,22 @@ const SQL = {
   // One statement, one snapshot: the window, the waiting intents, the agent's latest reply, and
   // which workspaces the conversation and the agent belong to (part 3, for `mayReach`).
   readContext: `SELECT 0 AS part, w.id, w.content, w."agentId", a.name AS "agentName", w."authorId",
-        u."displayName" AS "authorName", COALESCE(u."isBot", false) AS "authorIsBot", w."answersThrough"
+        u."displayName" AS "authorName", COALESCE(u."isBot", false) AS "authorIsBot", w."answersThrough",
+        u."externalId" AS "authorExternalId"
       FROM (SELECT id, content, "agentId", "authorId", "answersThrough" FROM messages
             WHERE "conversationId" = $1 AND "isActive" ORDER BY id DESC LIMIT $3) w
       LEFT JOIN users u ON u.id = w."authorId"
       LEFT JOIN agents a ON a.id = w."agentId"
     UNION ALL
-    SELECT 1, p.id, NULL, NULL, NULL, NULL, NULL, false, NULL FROM (
+    SELECT 1, p.id, NULL, NULL, NULL, NULL, NULL, false, NULL, NULL FROM (
       SELECT id FROM messages WHERE "pendingAgentId" = $2 AND "conversationId" = $1 AND "isActive"
       ORDER BY id LIMIT ${PENDING_LIMIT}) p
     UNION ALL
     SELECT 2, COALESCE((SELECT id FROM messages
         WHERE "conversationId" = $1 AND "agentId" = $2 AND "afterReplyId" IS NOT NULL
-        ORDER BY "afterReplyId" DESC LIMIT 1), 0), NULL, NULL, NULL, NULL, NULL, false, NULL
+        ORDER BY "afterReplyId" DESC LIMIT 1), 0), NULL, NULL, NULL, NULL, NULL, false, NULL, NULL
     UNION ALL
-    SELECT 3, NULL, c."workspaceId", cw."externalId", cw.platform, a."workspaceId", aw.platform, false, NULL
+    SELECT 3, NULL, c."workspaceId", cw."externalId", cw.platform, a."workspaceId", aw.platform, false, NULL, NULL
       FROM conversations c JOIN workspaces cw ON cw.id = c."workspaceId",
         agents a JOIN workspaces aw ON aw.id = a."workspaceId"
       WHERE c.id = $1 AND a.id = $2`,

@@ -77,6 +77,7 @@ export function rowReaders(read: ColumnReader) {
             agentName: text(row.agentName),
             authorId: text(row.authorId),
             authorName: text(row.authorName),
+            authorExternalId: text(row.authorExternalId),
             authorIsBot: read.bool(row.authorIsBot),
             answersThrough: (row.answersThrough as number | null) ?? null,
           };

@@ -89,6 +89,8 @@ export interface ContextMessage {
   agentName: string | null;
   authorId: string | null;
   authorName: string | null;
+  /** The author's platform user id (Slack `U…`, Discord snowflake): who took part, for mentions. */
+  authorExternalId?: string | null;
   authorIsBot: boolean;
   /** A reply: the highest message id its model call saw (what it answers). */
   answersThrough: number | null;

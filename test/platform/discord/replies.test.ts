@@ -57,6 +57,7 @@ describe('discord replies', () => {
       username: 'Nova',
       avatar_url: 'https://img.test/nova.png',
       allowed_mentions: NO_PINGS,
+      flags: 4, // SUPPRESS_EMBEDS: no link previews
     });
     expect(webhook).toMatchObject({ name: 'agent-bridge', channelId: discord.general.id });
 

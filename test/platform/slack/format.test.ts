@@ -16,7 +16,8 @@ const PING = /<!(channel|here|everyone|subteam)|(^|[^\p{L}\p{N}_@])@(channel|her
 describe('toSafeMrkdwn', () => {
   it.each([
     ['bold and italic', '**bold** and *it*', `${ZWSP}*bold*${ZWSP} and ${ZWSP}_it_${ZWSP}`],
-    ['a link', '[docs](https://example.com/a)', '<https://example.com/a|docs>'],
+    // A masked link shows its real address (docs/security.md, "Output safety").
+    ['a link', '[docs](https://example.com/a)', 'docs (<https://example.com/a>)'],
     ['a bare URL', '<https://example.com>', '<https://example.com|https://example.com>'],
     ['a list', '- one\n- two', '•   one\n•   two'],
     ['a heading', '# Title', '*Title*'],
