@@ -50,6 +50,8 @@ export interface CommandContext {
     displayName: string;
     /** The platform says this user administers the workspace (Slack admin/owner, Discord Manage Server). */
     isPlatformAdmin: boolean;
+    /** The platform says this user manages the channel typed in (Discord Manage Channels there). */
+    managesChannel?: boolean;
   };
 }
 

@@ -36,7 +36,7 @@ async function runVerb(deps: CommandDeps, ctx: CommandContext, command: AgentCom
       return input.ok ? createVerb(await session(), input.value) : failed(input.error);
     }
     case 'edit': {
-      const input = checkEdit(ctx, command.name, command.fields);
+      const input = checkEdit(deps.config, ctx, command.name, command.fields);
       return input.ok ? editVerb(await session(), input.value) : failed(input.error);
     }
     case 'show':
