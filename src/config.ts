@@ -137,7 +137,7 @@ const envSchema = z
     SLACK_ALLOWED_TEAMS: rule(
       'SLACK_ALLOWED_TEAMS',
       'a comma list of Slack team ids',
-      parseIdList(/^[A-Z0-9]{2,32}$/),
+      parseIdList(/^[A-Za-z0-9_-]{2,64}$/),
     ),
     DISCORD_BOT_TOKEN: token('DISCORD_BOT_TOKEN', 'a bot token without spaces (no "Bot " prefix)'),
     DISCORD_API_URL: httpUrl('DISCORD_API_URL', noTrailingSlash),
