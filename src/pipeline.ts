@@ -47,6 +47,7 @@ export type PipelineSettings = Pick<
   | 'maxIngestInFlight'
   | 'failureMessage'
   | 'defaultModel'
+  | 'allowedModels'
   | 'google'
   | 'openaiCompatible'
 >;
@@ -249,6 +250,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     providerRateLimitPerMin: settings.providerRateLimitPerMin,
     providerMaxConcurrent: settings.providerMaxConcurrent,
     defaultModel: settings.defaultModel,
+    allowedModels: settings.allowedModels,
     failureMessage: settings.failureMessage,
   };
 

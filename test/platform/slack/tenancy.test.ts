@@ -2,6 +2,8 @@
  * SLACK_ALLOWED_TEAMS through the real Bolt app: events, slash commands and form submissions from
  * a team not on the list are acknowledged (200, empty) and nothing else happens: nothing stored,
  * nothing answered, no command run; the team is logged once. The listed team works as before.
+ * And ALLOWED_MODELS at reply time: an agent whose stored model is no longer allowed answers with
+ * the default model.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FORM_CALLBACK_ID } from '../../../src/adapters/slack/blocks.ts';
@@ -25,7 +27,7 @@ describe('slack SLACK_ALLOWED_TEAMS', () => {
   beforeAll(async () => {
     h = await startSlackHarness(database.current, {
       teamId: ALLOWED,
-      env: { SLACK_ALLOWED_TEAMS: `${ALLOWED},T0SISTER` },
+      env: { SLACK_ALLOWED_TEAMS: `${ALLOWED},T0SISTER`, ALLOWED_MODELS: 'google:gemini-2.5-*' },
     });
     await h.createAgent('Aria', { role: 'mentor' });
   });
@@ -102,5 +104,19 @@ describe('slack SLACK_ALLOWED_TEAMS', () => {
     );
     expect(ours.status).toBe(200);
     expect(h.commands.map((c) => c.context.workspaceExternalId)).toEqual([ALLOWED]);
+  });
+
+  it('an agent whose model ALLOWED_MODELS no longer allows answers with the default model', async () => {
+    h.gemini.reset();
+    // Made before the operator narrowed ALLOWED_MODELS (the store takes any model).
+    await h.createAgent('Legacy', { model: 'google:gemini-1.5-pro' });
+    await h.pipeline.announceDirectoryChange();
+    await h.sendEvent(
+      directMessage({ user: 'UANA', text: 'Legacy: still there?', channel: 'D0LEGACY', ts: '2.0001' }),
+    );
+    const [post] = await h.slack.waitForCalls('chat.postMessage', 1);
+    expect(post?.params.username).toBe('Legacy');
+    expect(h.gemini.requests.map((r) => r.model)).toEqual(['gemini-2.5-flash']);
+    expect(h.logs.filter((line) => line.includes('not in ALLOWED_MODELS'))).toHaveLength(1);
   });
 });
