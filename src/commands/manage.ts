@@ -62,7 +62,7 @@ export function checkCreate(
   const settings = validateFields(fields);
   if (!settings.ok) return settings;
   const refused = modelRefusal(config, settings.value);
-  if (refused) return { ok: false, error: refused };
+  if (refused) return { ok: false, error: refused, field: 'model' };
   return { ok: true, value: { name: name.value, settings: settings.value } };
 }
 
@@ -80,7 +80,7 @@ export function checkEdit(
   const settings = validateFields(fields);
   if (!settings.ok) return settings;
   const refused = modelRefusal(config, settings.value);
-  if (refused) return { ok: false, error: refused };
+  if (refused) return { ok: false, error: refused, field: 'model' };
   return { ok: true, value: { name, settings: settings.value, changed } };
 }
 

@@ -101,8 +101,8 @@ export function succeeded(text: string, extra: Omit<CommandReply, 'ok' | 'text'>
   return { ok: true, text, ...extra };
 }
 
-export function failed(text: string): CommandReply {
-  return { ok: false, text };
+export function failed(text: string, field?: CommandReply['field']): CommandReply {
+  return field ? { ok: false, text, field } : { ok: false, text };
 }
 
 /**

@@ -32,6 +32,7 @@ describe.each(providers)('/agent tenancy and permissions on %s', (provider) => {
       expect(await ws.run(ana, 'create Aria model=local:llama3.2')).toEqual({
         ok: false,
         text: refusal('local:llama3.2'),
+        field: 'model',
       });
       expect(await ws.agent('Aria')).toBeNull();
       expect(await ws.run(ana, 'create Aria model=google:gemini-2.5-pro')).toMatchObject({
@@ -46,6 +47,7 @@ describe.each(providers)('/agent tenancy and permissions on %s', (provider) => {
       expect(await ws.run(ana, 'edit Aria model=offline:echo role=tester')).toEqual({
         ok: false,
         text: refusal('offline:echo'),
+        field: 'model',
       });
       expect(await ws.agent('Aria')).toMatchObject({
         role: '',
