@@ -25,6 +25,7 @@ export const CONFIG_DEFAULTS = {
   DEFAULT_MODEL_WITH_GOOGLE_KEY: 'google:gemini-2.5-flash',
   DEFAULT_MODEL: 'offline:echo',
   AGENT_CREATION: 'anyone',
+  MAX_AGENTS_PER_WORKSPACE: 50,
   DEBOUNCE_MS: 2000,
   CONTEXT_MESSAGES: 20,
   MAX_AGENT_HOPS: 3,
@@ -58,16 +59,20 @@ const EXAMPLES = {
   SLACK_SIGNING_SECRET: '8f14e45fceea167a5a36dedd4bea2543',
   SLACK_APP_TOKEN: 'xapp-1-A0123-4567-abcdef',
   SLACK_API_URL: 'https://slack.com/api/',
+  SLACK_ALLOWED_TEAMS: 'T0123ABCD,T0456EFGH',
   DISCORD_BOT_TOKEN: 'MTIzNDU2Nzg5.GaBcDe.xyz',
   DISCORD_API_URL: 'https://discord.com/api',
   DISCORD_GUILD_ID: '123456789012345678',
+  DISCORD_ALLOWED_GUILDS: '123456789012345678,234567890123456789',
   GOOGLE_GENERATIVE_AI_API_KEY: 'AIzaSy...your-key',
   GOOGLE_GENERATIVE_AI_BASE_URL: 'https://generativelanguage.googleapis.com/v1beta',
   OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:11434/v1',
   OPENAI_COMPATIBLE_API_KEY: 'sk-local-key',
   DEFAULT_MODEL: 'offline:echo',
+  ALLOWED_MODELS: 'google:gemini-*,local:*',
   AGENT_BRIDGE_ADMINS: 'slack:U0123ABCD,discord:123456789012345678',
   AGENT_CREATION: 'admins',
+  MAX_AGENTS_PER_WORKSPACE: '50',
   DEBOUNCE_MS: '2000',
   CONTEXT_MESSAGES: '20',
   MAX_AGENT_HOPS: '3',
@@ -208,4 +213,33 @@ export function parseTrustProxy(v: string): boolean | number | string | undefine
     (e) => /^(loopback|linklocal|uniquelocal)$/i.test(e) || /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(e),
   );
   return ok && entries.length > 0 ? entries.join(',') : undefined;
+}
+
+/** A comma list of ids (`T0123,T0456`), each matching `id`; duplicates dropped, at least one. */
+export function parseIdList(id: RegExp): (v: string) => string[] | undefined {
+  return (v) => {
+    const ids = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    if (ids.length === 0 || !ids.every((s) => id.test(s))) return undefined;
+    return [...new Set(ids)];
+  };
+}
+
+/**
+ * A comma list of `provider:pattern` globs (`google:gemini-*`, `local:*`, `*` for every model):
+ * the provider is a known one or `*`; `*` in the pattern stands for any characters.
+ */
+export function parseModelGlobs(v: string): string[] | undefined {
+  const globs: string[] = [];
+  for (const entry of v.split(',').map((s) => s.trim())) {
+    if (entry === '') continue;
+    const glob = entry === '*' ? '*:*' : entry;
+    const m = /^([a-z*-]+):(\S+)$/.exec(glob);
+    const provider = m?.[1];
+    if (!provider || (provider !== '*' && !MODEL_PROVIDERS.some((p) => p === provider))) return undefined;
+    if (!globs.includes(glob)) globs.push(glob);
+  }
+  return globs.length > 0 ? globs : undefined;
 }

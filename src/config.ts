@@ -23,12 +23,15 @@ import {
   oneOf,
   parseAdmins,
   parseDatabaseUrl,
+  parseIdList,
+  parseModelGlobs,
   parseModelId,
   parseTrustProxy,
   rule,
   token,
   url,
 } from './config-env.ts';
+import { defaultModelGlobs, modelAllowed } from './core/tenancy.ts';
 
 export {
   type AdminRef,
@@ -51,14 +54,33 @@ export interface Config {
   redisUrl: string;
   port: number;
   host: string;
-  slack: { botToken?: string; signingSecret?: string; appToken?: string; apiUrl: string; mode: SlackMode };
-  discord: { botToken?: string; apiUrl: string; guildId?: string; enabled: boolean };
+  slack: {
+    botToken?: string;
+    signingSecret?: string;
+    appToken?: string;
+    apiUrl: string;
+    mode: SlackMode;
+    /** Teams served; undefined = every team. Anything from another team is ignored. */
+    allowedTeams?: string[] | undefined;
+  };
+  discord: {
+    botToken?: string;
+    apiUrl: string;
+    guildId?: string;
+    enabled: boolean;
+    /** Guilds served; undefined = every guild. The bot leaves any other. */
+    allowedGuilds?: string[] | undefined;
+  };
   google: { apiKey?: string; baseUrl: string };
   openaiCompatible: { baseUrl?: string; apiKey?: string };
   /** `provider:model`, e.g. `google:gemini-2.5-flash`, `local:llama3.2`, `offline:echo`. */
   defaultModel: string;
+  /** `provider:model` globs agents may use (ALLOWED_MODELS; default: the default model's provider). */
+  allowedModels: string[];
   admins: AdminRef[];
   agentCreation: 'anyone' | 'admins';
+  /** Live agents one workspace (Slack team, Discord guild) may have at most. */
+  maxAgentsPerWorkspace: number;
   debounceMs: number;
   contextMessages: number;
   maxAgentHops: number;
@@ -126,10 +148,20 @@ const envSchema = z
       v.startsWith('xapp-'),
     ),
     SLACK_API_URL: httpUrl('SLACK_API_URL', (v) => (v.endsWith('/') ? v : `${v}/`)),
+    SLACK_ALLOWED_TEAMS: rule(
+      'SLACK_ALLOWED_TEAMS',
+      'a comma list of Slack team ids',
+      parseIdList(/^[A-Za-z0-9_-]{2,64}$/),
+    ),
     DISCORD_BOT_TOKEN: token('DISCORD_BOT_TOKEN', 'a bot token without spaces (no "Bot " prefix)'),
     DISCORD_API_URL: httpUrl('DISCORD_API_URL', noTrailingSlash),
     DISCORD_GUILD_ID: rule('DISCORD_GUILD_ID', 'a numeric guild id', (v) =>
       /^\d{1,20}$/.test(v) ? v : undefined,
+    ),
+    DISCORD_ALLOWED_GUILDS: rule(
+      'DISCORD_ALLOWED_GUILDS',
+      'a comma list of numeric guild ids',
+      parseIdList(/^\d{1,20}$/),
     ),
     GOOGLE_GENERATIVE_AI_API_KEY: token('GOOGLE_GENERATIVE_AI_API_KEY', 'an API key without spaces'),
     GOOGLE_GENERATIVE_AI_BASE_URL: httpUrl('GOOGLE_GENERATIVE_AI_BASE_URL', noTrailingSlash),
@@ -138,12 +170,18 @@ const envSchema = z
     DEFAULT_MODEL: rule('DEFAULT_MODEL', 'provider:model with provider google, local or offline', (v) =>
       parseModelId(v) ? v : undefined,
     ),
+    ALLOWED_MODELS: rule(
+      'ALLOWED_MODELS',
+      'a comma list of provider:model globs with provider google, local, offline or *',
+      parseModelGlobs,
+    ),
     AGENT_BRIDGE_ADMINS: rule(
       'AGENT_BRIDGE_ADMINS',
       'a comma list of slack:<user id> or discord:<user id>',
       parseAdmins,
     ),
     AGENT_CREATION: oneOf('AGENT_CREATION', ['anyone', 'admins'] as const),
+    MAX_AGENTS_PER_WORKSPACE: int('MAX_AGENTS_PER_WORKSPACE', 1, 100_000),
     DEBOUNCE_MS: int('DEBOUNCE_MS', 0, 3_600_000),
     CONTEXT_MESSAGES: int('CONTEXT_MESSAGES', 1, 200),
     MAX_AGENT_HOPS: int('MAX_AGENT_HOPS', 0, 100),
@@ -197,12 +235,22 @@ const envSchema = z
         `DEFAULT_MODEL ${e.DEFAULT_MODEL} needs GOOGLE_GENERATIVE_AI_API_KEY: set the key or use offline:echo; example: DEFAULT_MODEL=offline:echo`,
       );
     }
+    const defaultModel = e.DEFAULT_MODEL ?? defaultModelOf(e.GOOGLE_GENERATIVE_AI_API_KEY);
+    if (e.ALLOWED_MODELS && !modelAllowed(e.ALLOWED_MODELS, defaultModel)) {
+      fail(
+        `ALLOWED_MODELS must allow the default model ${defaultModel} (agents without a model, and agents whose model is no longer allowed, answer with it); example: ALLOWED_MODELS=${defaultModel},local:*`,
+      );
+    }
     if (model?.provider === 'local' && !e.OPENAI_COMPATIBLE_BASE_URL) {
       fail(
         `DEFAULT_MODEL ${e.DEFAULT_MODEL} needs OPENAI_COMPATIBLE_BASE_URL (your Ollama/llama.cpp/vLLM server); ${example('OPENAI_COMPATIBLE_BASE_URL')}`,
       );
     }
   });
+
+function defaultModelOf(googleKey: string | undefined): string {
+  return googleKey ? CONFIG_DEFAULTS.DEFAULT_MODEL_WITH_GOOGLE_KEY : CONFIG_DEFAULTS.DEFAULT_MODEL;
+}
 
 /** Validates an environment (empty strings count as unset). Pure: throws ConfigError, one line per problem. */
 export function parseConfig(env: Env): Config {
@@ -216,6 +264,7 @@ export function parseConfig(env: Env): Config {
   const e = result.data;
   const D = CONFIG_DEFAULTS;
   const database = e.DATABASE_URL ?? { url: D.DATABASE_URL, provider: 'sqlite' as const };
+  const defaultModel = e.DEFAULT_MODEL ?? defaultModelOf(e.GOOGLE_GENERATIVE_AI_API_KEY);
   const slackMode: SlackMode = !e.SLACK_BOT_TOKEN ? 'off' : e.SLACK_APP_TOKEN ? 'socket' : 'http';
   return {
     databaseUrl: database.url,
@@ -229,22 +278,25 @@ export function parseConfig(env: Env): Config {
       appToken: e.SLACK_APP_TOKEN,
       apiUrl: e.SLACK_API_URL ?? D.SLACK_API_URL,
       mode: slackMode,
+      allowedTeams: e.SLACK_ALLOWED_TEAMS,
     },
     discord: {
       botToken: e.DISCORD_BOT_TOKEN,
       apiUrl: e.DISCORD_API_URL ?? D.DISCORD_API_URL,
       guildId: e.DISCORD_GUILD_ID,
       enabled: e.DISCORD_BOT_TOKEN !== undefined,
+      allowedGuilds: e.DISCORD_ALLOWED_GUILDS,
     },
     google: {
       apiKey: e.GOOGLE_GENERATIVE_AI_API_KEY,
       baseUrl: e.GOOGLE_GENERATIVE_AI_BASE_URL ?? D.GOOGLE_GENERATIVE_AI_BASE_URL,
     },
     openaiCompatible: { baseUrl: e.OPENAI_COMPATIBLE_BASE_URL, apiKey: e.OPENAI_COMPATIBLE_API_KEY },
-    defaultModel:
-      e.DEFAULT_MODEL ?? (e.GOOGLE_GENERATIVE_AI_API_KEY ? D.DEFAULT_MODEL_WITH_GOOGLE_KEY : D.DEFAULT_MODEL),
+    defaultModel,
+    allowedModels: e.ALLOWED_MODELS ?? defaultModelGlobs(defaultModel),
     admins: e.AGENT_BRIDGE_ADMINS ?? [],
     agentCreation: e.AGENT_CREATION ?? D.AGENT_CREATION,
+    maxAgentsPerWorkspace: e.MAX_AGENTS_PER_WORKSPACE ?? D.MAX_AGENTS_PER_WORKSPACE,
     debounceMs: e.DEBOUNCE_MS ?? D.DEBOUNCE_MS,
     contextMessages: e.CONTEXT_MESSAGES ?? D.CONTEXT_MESSAGES,
     maxAgentHops: e.MAX_AGENT_HOPS ?? D.MAX_AGENT_HOPS,

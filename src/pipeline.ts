@@ -49,6 +49,7 @@ export type PipelineSettings = Pick<
   | 'maxIngestInFlight'
   | 'failureMessage'
   | 'defaultModel'
+  | 'allowedModels'
   | 'google'
   | 'openaiCompatible'
 >;
@@ -253,6 +254,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     providerRateLimitPerMin: settings.providerRateLimitPerMin,
     providerMaxConcurrent: settings.providerMaxConcurrent,
     defaultModel: settings.defaultModel,
+    allowedModels: settings.allowedModels,
     failureMessage: settings.failureMessage,
   };
 

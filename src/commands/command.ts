@@ -50,6 +50,8 @@ export interface CommandContext {
     displayName: string;
     /** The platform says this user administers the workspace (Slack admin/owner, Discord Manage Server). */
     isPlatformAdmin: boolean;
+    /** The platform says this user manages the channel typed in (Discord Manage Channels there). */
+    managesChannel?: boolean;
   };
 }
 
@@ -58,6 +60,8 @@ export interface CommandReply {
   ok: boolean;
   /** One short line: the headline (e.g. "Created Aria.", "Only Ana or an admin can edit Aria."). */
   text: string;
+  /** A refusal about one field's value (a model ALLOWED_MODELS leaves out): forms show it there. */
+  field?: 'name' | AgentField;
   /** Optional detail sections (show/list), rendered as fields or lines. */
   title?: string;
   fields?: Array<{ label: string; value: string }>;

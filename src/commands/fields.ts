@@ -5,7 +5,9 @@
 import { type AgentSettings, agentSettingsFrom, parseAgentName } from './agent-args.ts';
 import { AGENT_FIELDS, type AgentField, type AgentFieldValues } from './command.ts';
 
-export type Checked<T> = { ok: true; value: T } | { ok: false; error: string };
+export type Checked<T> =
+  | { ok: true; value: T }
+  | { ok: false; error: string; field?: 'name' | AgentField | undefined };
 
 // Lone surrogates (the UTF-8 encoders replace them anyway) and control characters other than tab
 // and newline: PostgreSQL rejects NUL in text, and the rest only hide in names and prompts.

@@ -33,11 +33,11 @@ async function runVerb(deps: CommandDeps, ctx: CommandContext, command: AgentCom
       return listVerb(await session());
     case 'create': {
       const input = checkCreate(deps.config, ctx, command.name, command.fields);
-      return input.ok ? createVerb(await session(), input.value) : failed(input.error);
+      return input.ok ? createVerb(await session(), input.value) : failed(input.error, input.field);
     }
     case 'edit': {
-      const input = checkEdit(ctx, command.name, command.fields);
-      return input.ok ? editVerb(await session(), input.value) : failed(input.error);
+      const input = checkEdit(deps.config, ctx, command.name, command.fields);
+      return input.ok ? editVerb(await session(), input.value) : failed(input.error, input.field);
     }
     case 'show':
       return showVerb(await session(), command.name);

@@ -1,6 +1,8 @@
 /** The verbs that change an agent: create, edit, delete, pause, resume. Validation precedes any write. */
+import { modelAllowed } from '../core/tenancy.ts';
 import {
   AgentNameTakenError,
+  countAgents,
   createAgent,
   deleteAgent,
   findAgentByName,
@@ -25,6 +27,7 @@ import {
   failed,
   findAgent,
   modelLabel,
+  rules,
   type Session,
   succeeded,
 } from './session.ts';
@@ -58,10 +61,17 @@ export function checkCreate(
   if (!name.ok) return name;
   const settings = validateFields(fields);
   if (!settings.ok) return settings;
+  const refused = modelRefusal(config, settings.value);
+  if (refused) return { ok: false, error: refused, field: 'model' };
   return { ok: true, value: { name: name.value, settings: settings.value } };
 }
 
-export function checkEdit(ctx: CommandContext, name: string, fields: AgentFieldValues): Checked<EditInput> {
+export function checkEdit(
+  config: CommandDeps['config'],
+  ctx: CommandContext,
+  name: string,
+  fields: AgentFieldValues,
+): Checked<EditInput> {
   const changed = AGENT_FIELDS.filter((key) => fields[key] !== undefined);
   if (changed.length === 0) {
     const example = usage('edit', ctx.platform, excerpt(name));
@@ -69,12 +79,30 @@ export function checkEdit(ctx: CommandContext, name: string, fields: AgentFieldV
   }
   const settings = validateFields(fields);
   if (!settings.ok) return settings;
+  const refused = modelRefusal(config, settings.value);
+  if (refused) return { ok: false, error: refused, field: 'model' };
   return { ok: true, value: { name, settings: settings.value, changed } };
+}
+
+/** A model outside ALLOWED_MODELS: the refusal, listing what is allowed. */
+export function modelRefusal(
+  config: Pick<CommandDeps['config'], 'allowedModels'>,
+  settings: AgentSettings,
+): string | undefined {
+  const model = settings.modelConfig?.model;
+  if (model === undefined || modelAllowed(config.allowedModels, model)) return undefined;
+  return `Model ${model} is not allowed here. Allowed: ${config.allowedModels.join(', ')} (ALLOWED_MODELS).`;
 }
 
 export async function createVerb(s: Session, input: CreateInput): Promise<CommandReply> {
   const taken = await findAgentByName(s.db, s.workspaceId, input.name);
   if (taken) return failed(nameTaken(input.name, taken.name));
+  const max = s.config.maxAgentsPerWorkspace;
+  if ((await countAgents(s.db, s.workspaceId)) >= max) {
+    return failed(
+      `This workspace has ${max} agents, the most allowed (MAX_AGENTS_PER_WORKSPACE): delete one to make room.`,
+    );
+  }
   const actor = await actorOf(s);
   try {
     const agent = await createAgent(
@@ -88,7 +116,7 @@ export async function createVerb(s: Session, input: CreateInput): Promise<Comman
       },
       actor,
     );
-    const model = modelLabel(agent.modelConfig, s.config.defaultModel);
+    const model = modelLabel(agent.modelConfig, s.config);
     const next = s.ctx.isDirect
       ? 'talk to it here'
       : `add it to a channel with ${usage('join', s.ctx.platform, agent.name)}`;
@@ -142,14 +170,6 @@ async function findAuthorized(
   const agent = { name: found.agent.name, creator };
   const permission = checkPermission({ verb, ...rules(s.config, s.ctx), agent });
   return permission.allowed ? found : { reply: failed(permission.reason) };
-}
-
-function rules(config: CommandDeps['config'], { platform, actor }: CommandContext) {
-  return {
-    actor: { platform, platformUserId: actor.platformUserId, isPlatformAdmin: actor.isPlatformAdmin },
-    admins: config.admins,
-    agentCreation: config.agentCreation,
-  };
 }
 
 function nameTaken(wanted: string, existing: string): string {

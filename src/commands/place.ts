@@ -1,10 +1,14 @@
-/** The verbs about where an agent answers: join and leave this channel, use in this DM. Anyone may. */
+/**
+ * The verbs about where an agent answers: join and leave this channel (the creator, an admin or
+ * whoever runs the channel, see permissions.ts), use in this DM (anyone).
+ */
 import { joinChannel, leaveChannel, useAgentInDm } from '../store/agents.ts';
 import { ensureConversation } from '../store/conversations.ts';
 import type { CommandReply } from './command.ts';
 import { excerpt } from './fields.ts';
+import { checkPermission } from './permissions.ts';
 import { findReachable } from './reach.ts';
-import { actorOf, failed, findAgent, type Session, succeeded } from './session.ts';
+import { actorOf, creatorOf, failed, findAgent, rules, type Session, succeeded } from './session.ts';
 import { usage } from './usage.ts';
 
 export async function joinVerb(s: Session, name: string, join: boolean): Promise<CommandReply> {
@@ -19,6 +23,13 @@ export async function joinVerb(s: Session, name: string, join: boolean): Promise
   const found = await findAgent(s, name);
   if (!found.agent) return found.reply;
   const { agent } = found;
+  const permission = checkPermission({
+    verb,
+    ...rules(s.config, s.ctx),
+    agent: { name: agent.name, creator: await creatorOf(s, agent) },
+    inChannel: true,
+  });
+  if (!permission.allowed) return failed(permission.reason);
   const actor = await actorOf(s);
   if (join) {
     const { joined } = await joinChannel(s.db, agent.id, s.ctx.platform, channelId, actor);

@@ -9,6 +9,7 @@ import type { Platform } from '../core/types.ts';
 import { agentChannelIds, auditTrail, countReplies, listAgents } from '../store/agents.ts';
 import { findUser } from '../store/identities.ts';
 import type { CommandReply } from './command.ts';
+import { maySeePrompt } from './permissions.ts';
 import {
   agentsInReach,
   findReachable,
@@ -17,7 +18,7 @@ import {
   type ReachableAgent,
   reachesServers,
 } from './reach.ts';
-import { modelLabel, type Session, statusLabel, succeeded } from './session.ts';
+import { creatorOf, modelLabel, rules, type Session, statusLabel, succeeded } from './session.ts';
 import { createExample, helpLines } from './usage.ts';
 
 type Row = NonNullable<CommandReply['rows']>[number];
@@ -48,7 +49,7 @@ function rowOf(s: Session, agent: ReachableAgent, name = agent.name): Row {
   return {
     name,
     status: statusLabel(agent.status),
-    model: modelLabel(agent.modelConfig, s.config.defaultModel),
+    model: modelLabel(agent.modelConfig, s.config),
     channels: channelIds.join(', '),
     channelIds,
     role: agent.role,
@@ -64,12 +65,35 @@ export async function showVerb(s: Session, name: string): Promise<CommandReply> 
   if (!found.agent) return found.reply;
   const { agent } = found;
   const server = found.where ? [{ label: 'Server', value: found.where }] : [];
-  const [created, channelIds, replies] = await Promise.all([
+  const [created, channelIds, replies, creator] = await Promise.all([
     createdBy(s, agent.id, agent.createdAt),
     agentChannelIds(s.db, agent.id),
     countReplies(s.db, agent.id),
+    creatorOf(s, agent),
   ]);
   const none = '(none)';
+  const visible = maySeePrompt({ ...rules(s.config, s.ctx), agent: { name: agent.name, creator } });
+  const who = creator
+    ? `${creator.displayName || creator.platformUserId} (the creator) or an admin`
+    : 'an admin';
+  const hidden = `hidden, with the goal and backstory it is written from: only ${who} can see them`;
+  const promptFields = visible
+    ? [
+        {
+          label: 'Prompt',
+          value: agent.systemPrompt?.trim()
+            ? 'set with prompt= (prompt="" goes back to the generated one)'
+            : 'generated from role, goal and backstory',
+        },
+        { label: 'System prompt', value: effectiveSystemPrompt(agent) },
+      ]
+    : [{ label: 'System prompt', value: hidden }];
+  const profile = visible
+    ? [
+        { label: 'Goal', value: agent.goal || none },
+        { label: 'Backstory', value: agent.backstory || none },
+      ]
+    : [];
   return succeeded(`Created by ${created}.`, {
     title: agent.name,
     channelIds,
@@ -77,18 +101,11 @@ export async function showVerb(s: Session, name: string): Promise<CommandReply> 
       ...server,
       { label: 'Status', value: statusLabel(agent.status) },
       { label: 'Role', value: agent.role || none },
-      { label: 'Goal', value: agent.goal || none },
-      { label: 'Backstory', value: agent.backstory || none },
-      { label: 'Model', value: modelLabel(agent.modelConfig, s.config.defaultModel) },
+      ...profile,
+      { label: 'Model', value: modelLabel(agent.modelConfig, s.config) },
       { label: 'Avatar', value: agent.avatarUrl ?? none },
       { label: 'Channels', value: channelIds.join(', ') || none },
-      {
-        label: 'Prompt',
-        value: agent.systemPrompt?.trim()
-          ? 'set with prompt= (prompt="" goes back to the generated one)'
-          : 'generated from role, goal and backstory',
-      },
-      { label: 'System prompt', value: effectiveSystemPrompt(agent) },
+      ...promptFields,
       { label: 'Replies', value: String(replies) },
     ],
   });

@@ -1,5 +1,6 @@
 /** What every verb handler shares: the workspace, the acting user, agent lookup and reply shapes. */
 import type { Config } from '../config.ts';
+import { effectiveModel } from '../core/tenancy.ts';
 import { type Actor, findAgentByName, listAgents } from '../store/agents.ts';
 import type { Db } from '../store/database.ts';
 import { ensureUser, ensureWorkspace, findUser } from '../store/identities.ts';
@@ -10,7 +11,15 @@ import { createExample, usage } from './usage.ts';
 
 export interface CommandDeps {
   db: Db;
-  config: Pick<Config, 'admins' | 'agentCreation' | 'defaultModel' | 'agentMaxConcurrent'>;
+  config: Pick<
+    Config,
+    | 'admins'
+    | 'agentCreation'
+    | 'defaultModel'
+    | 'agentMaxConcurrent'
+    | 'allowedModels'
+    | 'maxAgentsPerWorkspace'
+  >;
   /**
    * After a verb that may change agents, memberships or a DM's chosen agent: running services
    * drop what they remembered of them. Never throws.
@@ -74,21 +83,44 @@ export async function creatorOf(session: Session, agent: AgentRow): Promise<Agen
   };
 }
 
+/** What every permission decision starts from: who acts, and the deployment's rules. */
+export function rules(config: CommandDeps['config'], { platform, actor }: CommandContext) {
+  return {
+    actor: {
+      platform,
+      platformUserId: actor.platformUserId,
+      isPlatformAdmin: actor.isPlatformAdmin,
+      ...(actor.managesChannel !== undefined && { managesChannel: actor.managesChannel }),
+    },
+    admins: config.admins,
+    agentCreation: config.agentCreation,
+  };
+}
+
 export function succeeded(text: string, extra: Omit<CommandReply, 'ok' | 'text'> = {}): CommandReply {
   return { ok: true, text, ...extra };
 }
 
-export function failed(text: string): CommandReply {
-  return { ok: false, text };
+export function failed(text: string, field?: CommandReply['field']): CommandReply {
+  return field ? { ok: false, text, field } : { ok: false, text };
 }
 
-/** `provider:model` when set, else `default (offline:echo)`. */
-export function modelLabel(modelConfig: unknown, defaultModel: string): string {
+/**
+ * `provider:model` when set, else `default (offline:echo)`; a model ALLOWED_MODELS no longer
+ * allows says what the agent answers with instead.
+ */
+export function modelLabel(
+  modelConfig: unknown,
+  config: Pick<Config, 'defaultModel' | 'allowedModels'>,
+): string {
   const model =
     typeof modelConfig === 'object' && modelConfig !== null && 'model' in modelConfig
       ? modelConfig.model
       : undefined;
-  return typeof model === 'string' && model !== '' ? model : `default (${defaultModel})`;
+  const own = typeof model === 'string' && model !== '' ? model : undefined;
+  const choice = effectiveModel(own, config);
+  if (choice.notAllowed) return `${choice.notAllowed} (not allowed any more: answers with ${choice.model})`;
+  return own ?? `default (${config.defaultModel})`;
 }
 
 /** Users read `paused` for the store's `inactive`. */

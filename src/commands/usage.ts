@@ -19,7 +19,7 @@ const ARGS: Record<AgentVerb, { text: string; discord: string; does: string }> =
   show: {
     text: 'show NAME',
     discord: 'show name:NAME',
-    does: 'every setting, the system prompt in effect, who created it',
+    does: 'its settings and who created it; the system prompt only to its creator and admins',
   },
   edit: {
     text: 'edit NAME key="value" …',

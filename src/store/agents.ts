@@ -61,6 +61,11 @@ export function findAgentById(db: DbOrTx, id: string) {
   return db.agent.findFirst({ where: { id, isActive: true } });
 }
 
+/** How many live agents a workspace has (MAX_AGENTS_PER_WORKSPACE caps it). */
+export function countAgents(db: DbOrTx, workspaceId: string): Promise<number> {
+  return db.agent.count({ where: { workspaceId, isActive: true } });
+}
+
 /** Live agents of a workspace with the channels each has joined, by name. */
 export function listAgents(db: DbOrTx, workspaceId: string) {
   return db.agent.findMany({

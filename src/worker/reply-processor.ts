@@ -14,6 +14,7 @@ import { cleanStoredText } from '../core/clean-text.ts';
 import type { AgentBridgeEvents, EventBus } from '../core/events.ts';
 import { neutralizeForeignMentions, participantsOf } from '../core/mentions.ts';
 import { effectiveSystemPrompt } from '../core/system-prompt.ts';
+import { effectiveModel } from '../core/tenancy.ts';
 import type { Platform } from '../core/types.ts';
 import { mayReach } from '../core/workspace-reach.ts';
 import type { ReplyJobData, ReplyToPost } from '../jobs/queues.ts';
@@ -38,6 +39,8 @@ export interface ReplySettings {
   providerRateLimitPerMin: number;
   providerMaxConcurrent: number;
   defaultModel: string;
+  /** ALLOWED_MODELS: an agent whose model is outside them answers with the default model. */
+  allowedModels?: readonly string[];
   failureMessage: string;
 }
 
@@ -82,6 +85,8 @@ export class RetryableReplyError extends Error {
 
 export function createReplyProcessor(deps: ReplyProcessorDeps) {
   const { store, bus, settings, logger } = deps;
+  /** Agents already reported as answering with the default model (said once per agent and model). */
+  const reported = new Set<string>();
 
   return async function processReply(job: Job<ReplyJobData>, token?: string): Promise<ReplyOutcome> {
     const { conversationId, agentId, messageId, receivedAt } = job.data;
@@ -120,7 +125,15 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
       return { skipped: 'uninstalled' };
     }
 
-    const model = agent.model ?? settings.defaultModel;
+    const choice = effectiveModel(agent.model, settings);
+    const { model } = choice;
+    if (choice.notAllowed && !reported.has(`${agentId}:${choice.notAllowed}`) && reported.size < 10_000) {
+      reported.add(`${agentId}:${choice.notAllowed}`);
+      logger.warn(
+        { agentId, model: choice.notAllowed, instead: model },
+        'agent model is not in ALLOWED_MODELS: it answers with the default model until its model is changed',
+      );
+    }
     const claims = limitClaims(agentId, model, settings);
     const limit = await deps.limits.acquire(queueJobId, claims, settings.llmTimeoutMs + 30_000);
     if (!limit.ok) {

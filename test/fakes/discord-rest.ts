@@ -62,6 +62,8 @@ export interface RestWorld {
   gatewayUrl(): string;
   channel(id: string): FakeChannel | undefined;
   guild(id: string): FakeGuild | undefined;
+  /** The bot leaves a guild (DELETE /users/@me/guilds/:id); false when it is in no such guild. */
+  leaveGuild(id: string): boolean;
   /** Discord sends every created message to the gateway too. */
   echo(message: Json): void;
 }
@@ -298,6 +300,8 @@ export class FakeDiscordRest {
         const member = guild.members.find((user) => user.id === s[3]);
         return member ? ok(memberPayload(member)) : notFound(10007, 'Unknown Member');
       }
+      case 'DELETE users/@me/guilds/:id':
+        return this.world.leaveGuild(s[3] ?? '') ? null : notFound(10004, 'Unknown Guild');
       case 'GET webhooks/:id': {
         const webhook = this.webhooks.get(s[1] ?? '');
         return webhook ? ok(webhookJson(webhook)) : notFound(10015, 'Unknown Webhook');

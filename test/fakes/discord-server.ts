@@ -3,7 +3,7 @@
  *   const discord = await startFakeDiscord();
  *   new Client({ ..., rest: { api: discord.apiUrl } }).login(discord.token)
  * One guild with #general, #random and a thread under #general; people and another bot to talk
- * (members of the guild), a stranger who is not; DMs on demand. Tests speak through `say`, `edit`, `remove` and `interact`.
+ * (members of the guild), a stranger who is not; DMs on demand; more guilds with `joinGuild`. Tests speak through `say`, `edit`, `remove` and `interact`.
  */
 
 import { FakeGateway } from './discord-gateway.ts';
@@ -65,6 +65,13 @@ export interface FakeDiscord {
    * only learns it when a post is refused.
    */
   setThread(thread: FakeChannel, state: { archived?: boolean; locked?: boolean }, dispatch?: boolean): void;
+  /**
+   * The bot is added to a new guild (with one text channel, #lobby, and `members` besides the bot):
+   * GUILD_CREATE is dispatched.
+   */
+  joinGuild(name: string, members?: FakeUser[]): FakeGuild & { lobby: FakeChannel };
+  /** Guilds the bot left (DELETE /users/@me/guilds/:id), in order; each got its GUILD_DELETE. */
+  left: string[];
   close(): Promise<void>;
 }
 
@@ -95,6 +102,8 @@ export async function startFakeDiscord(
     members: [bot, ana, ben, otherBot],
   };
   const channels = new Map(guild.channels.map((c) => [c.id, c]));
+  const guilds = new Map<string, FakeGuild>([[guild.id, guild]]);
+  const left: string[] = [];
 
   const gateway = new FakeGateway({
     ...(options.heartbeatIntervalMs && { heartbeatIntervalMs: options.heartbeatIntervalMs }),
@@ -122,7 +131,13 @@ export async function startFakeDiscord(
     applicationId,
     gatewayUrl: () => gateway.url,
     channel: (id) => channels.get(id),
-    guild: (id) => (id === guild.id ? guild : undefined),
+    guild: (id) => guilds.get(id),
+    leaveGuild(id) {
+      if (!guilds.delete(id)) return false;
+      left.push(id);
+      gateway.dispatch('GUILD_DELETE', { id });
+      return true;
+    },
     echo: (message) => gateway.dispatch('MESSAGE_CREATE', message),
   });
   const http = await startLoopbackServer((req, res) => rest.handle(req, res));
@@ -200,6 +215,17 @@ export async function startFakeDiscord(
       if (state.locked !== undefined) thread.locked = state.locked;
       if (dispatch) gateway.dispatch('THREAD_UPDATE', channelPayload(thread));
     },
+    joinGuild(name, members = []) {
+      const id = snowflake();
+      const lobby: FakeChannel = { id: snowflake(), type: ChannelKind.GuildText, name: 'lobby', guildId: id };
+      const ownerId = members[0]?.id ?? snowflake();
+      const joined = { id, name, ownerId, channels: [lobby], members: [bot, ...members], lobby };
+      guilds.set(id, joined);
+      channels.set(lobby.id, lobby);
+      gateway.dispatch('GUILD_CREATE', guildCreatePayload(joined, bot));
+      return joined;
+    },
+    left,
     async close() {
       await gateway.close();
       await http.close();

@@ -45,13 +45,22 @@ describe('parseConfig defaults', () => {
         appToken: undefined,
         apiUrl: 'https://slack.com/api/',
         mode: 'off',
+        allowedTeams: undefined,
       },
-      discord: { botToken: undefined, apiUrl: 'https://discord.com/api', guildId: undefined, enabled: false },
+      discord: {
+        botToken: undefined,
+        apiUrl: 'https://discord.com/api',
+        guildId: undefined,
+        enabled: false,
+        allowedGuilds: undefined,
+      },
       google: { apiKey: undefined, baseUrl: 'https://generativelanguage.googleapis.com/v1beta' },
       openaiCompatible: { baseUrl: undefined, apiKey: undefined },
       defaultModel: 'offline:echo',
+      allowedModels: ['offline:*'],
       admins: [],
       agentCreation: 'anyone',
+      maxAgentsPerWorkspace: 50,
       debounceMs: 2000,
       contextMessages: 20,
       maxAgentHops: 3,
@@ -198,6 +207,43 @@ describe('parseConfig good values', () => {
   });
 });
 
+describe('tenancy settings', () => {
+  it('reads the allowed teams and guilds as lists (trimmed, duplicates dropped)', () => {
+    const config = parseConfig({
+      SLACK_ALLOWED_TEAMS: 'T0123ABCD, T0456EFGH,T0123ABCD',
+      DISCORD_ALLOWED_GUILDS: '123456789012345678',
+    });
+    expect(config.slack.allowedTeams).toEqual(['T0123ABCD', 'T0456EFGH']);
+    expect(config.discord.allowedGuilds).toEqual(['123456789012345678']);
+  });
+
+  it.each([
+    [{}, ['offline:*']],
+    [{ GOOGLE_GENERATIVE_AI_API_KEY: 'AIzaKey123' }, ['google:*']],
+    [
+      { OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:11434/v1', DEFAULT_MODEL: 'local:llama3.2' },
+      ['local:*'],
+    ],
+    [
+      { GOOGLE_GENERATIVE_AI_API_KEY: 'AIzaKey123', ALLOWED_MODELS: 'google:gemini-*, local:*,*' },
+      ['google:gemini-*', 'local:*', '*:*'],
+    ],
+  ])('ALLOWED_MODELS for %o is %o', (env, expected) => {
+    expect(parseConfig(env).allowedModels).toEqual(expected);
+  });
+
+  it('refuses ALLOWED_MODELS that leave out the default model', () => {
+    const err = errorOf({ GOOGLE_GENERATIVE_AI_API_KEY: 'AIzaKey123', ALLOWED_MODELS: 'local:*' });
+    expect(err.message).toBe(
+      'ALLOWED_MODELS must allow the default model google:gemini-2.5-flash (agents without a model, and agents whose model is no longer allowed, answer with it); example: ALLOWED_MODELS=google:gemini-2.5-flash,local:*',
+    );
+  });
+
+  it('reads MAX_AGENTS_PER_WORKSPACE', () => {
+    expect(parseConfig({ MAX_AGENTS_PER_WORKSPACE: '3' }).maxAgentsPerWorkspace).toBe(3);
+  });
+});
+
 describe('slack mode', () => {
   const cases: [Env, Config['slack']['mode']][] = [
     [{}, 'off'],
@@ -244,6 +290,12 @@ describe('parseConfig bad values', () => {
     ['AGENT_BRIDGE_ADMINS', 'U01ABC', 'comma list of slack:<user id> or discord:<user id>'],
     ['AGENT_BRIDGE_ADMINS', 'slack:U1,teams:U2', 'comma list'],
     ['FAILURE_MESSAGE', 'x'.repeat(2001), 'at most 2000 characters'],
+    ['SLACK_ALLOWED_TEAMS', 'T1 T2', 'a comma list of Slack team ids'],
+    ['SLACK_ALLOWED_TEAMS', ',', 'a comma list of Slack team ids'],
+    ['DISCORD_ALLOWED_GUILDS', '123,my-guild', 'a comma list of numeric guild ids'],
+    ['ALLOWED_MODELS', 'gemini-*', 'a comma list of provider:model globs'],
+    ['ALLOWED_MODELS', 'openai:*', 'provider google, local, offline or *'],
+    ['MAX_AGENTS_PER_WORKSPACE', '0', 'from 1 to 100000'],
   ];
   it.each(cases)('%s=%s', (name, value, expectation) => {
     const err = errorOf({ [name]: value });

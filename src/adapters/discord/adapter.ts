@@ -10,10 +10,12 @@ import {
   type GatewayMessageDeleteBulkDispatchData,
   type GatewayMessageDeleteDispatchData,
   type GatewayMessageUpdateDispatchData,
+  type Guild,
   type Message,
   Routes,
 } from 'discord.js';
 import type { Config } from '../../config.ts';
+import { workspaceAllowed } from '../../core/tenancy.ts';
 import type {
   BotIdentity,
   OnPartPosted,
@@ -22,6 +24,7 @@ import type {
   TypingTarget,
 } from '../../core/types.ts';
 import type { AdapterHooks } from '../hooks.ts';
+import { createTenancyGate } from '../tenancy.ts';
 import { CatchUp, type CatchUpOptions } from './catch-up.ts';
 import {
   createDiscordClient,
@@ -84,7 +87,20 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
   const webhookRest = createWebhookRest(config.apiUrl);
   const own = new OwnPosts();
   const webhooks = new WebhookDirectory({ rest: client.rest, botUserId: () => client.user?.id, logger });
-  const dmGuilds = new DmGuilds({ client, logger });
+  const tenancy = createTenancyGate({
+    allowed: config.allowedGuilds,
+    logger,
+    variable: 'DISCORD_ALLOWED_GUILDS',
+    ignored: 'discord server ignored: its messages and commands get no answer and nothing is stored',
+  });
+  /** Messages, changes and commands from a guild not served are dropped here, before anything. */
+  const served = (guildId: string | null | undefined) => !guildId || tenancy.admits(guildId);
+  // A DM reaches the agents of the servers its author shares with the bot: only served ones count.
+  const dmGuilds = new DmGuilds({
+    client,
+    logger,
+    admits: (guildId) => workspaceAllowed(config.allowedGuilds, guildId),
+  });
   const sharedGuilds = (userId: string) => dmGuilds.of(userId);
   const deferAfterMs = opts.deferAfterMs ?? 1_500;
   let reported: string | undefined;
@@ -140,7 +156,7 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
       if (translated) await hooks.onInbound(translated);
     },
   });
-  const receive = (message: Message) => inbound.push(messageItem(message));
+  const receive = (message: Message) => served(message.guildId) && inbound.push(messageItem(message));
   const catchUp = new CatchUp(
     {
       client,
@@ -148,7 +164,9 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
       ...(hooks.catchUpPoints && {
         points: (window) => hooks.catchUpPoints?.('discord', window) ?? Promise.resolve([]),
       }),
-      ingest: (message) => inbound.pushWhenRoom(messageItem(message)),
+      ingest: async (message) => {
+        if (served(message.guildId)) await inbound.pushWhenRoom(messageItem(message));
+      },
     },
     opts.catchUp,
   );
@@ -156,6 +174,7 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
     kind: 'edit' | 'delete',
     data: GatewayMessageUpdateDispatchData | GatewayMessageDeleteDispatchData,
   ) =>
+    served(data.guild_id) &&
     inbound.push({
       key: data.channel_id,
       id: data.id,
@@ -183,6 +202,8 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
   client.on(Events.ShardReady, () => catchUp.trigger('ready'));
   client.on(Events.ShardResume, (_shardId, replayed) => catchUp.trigger(`resumed (${replayed} replayed)`));
   client.on(Events.MessageCreate, receive);
+  // Added to a guild DISCORD_ALLOWED_GUILDS leaves out: the bot leaves it again.
+  client.on(Events.GuildCreate, (guild) => void leaveIfNotServed(guild, 'added to it'));
   // A removal (kicked, or the guild deleted); an outage arrives as GuildUnavailable instead.
   client.on(Events.GuildDelete, (guild) => {
     hooks
@@ -207,7 +228,7 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
   // when it posts (Unknown Channel: undeliverable, not retried).
   client.ws.on(GatewayDispatchEvents.ChannelDelete, (data: GatewayChannelDeleteDispatchData) => {
     webhooks.forget(data.id);
-    if (!('guild_id' in data) || !data.guild_id || !hooks.onChannelRemoved) return;
+    if (!('guild_id' in data) || !data.guild_id || !hooks.onChannelRemoved || !served(data.guild_id)) return;
     hooks.onChannelRemoved('discord', data.id, CHANNEL_DELETED_ACTOR).then(
       (left) => {
         if (left > 0)
@@ -221,10 +242,29 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
     );
   });
   client.on(Events.InteractionCreate, (interaction) => {
+    // Discord has no silent acknowledgement: the person sees its own "did not respond".
+    if (!served(interaction.guildId)) return;
     handleInteraction(interaction, { hooks, deferAfterMs, sharedGuilds }).catch((error: unknown) =>
       logger.warn({ err: error, interactionId: interaction.id }, 'discord interaction not answered'),
     );
   });
+
+  /** A guild DISCORD_ALLOWED_GUILDS leaves out: leave it, and say so. */
+  async function leaveIfNotServed(guild: Guild, when: string): Promise<void> {
+    if (workspaceAllowed(config.allowedGuilds, guild.id)) return;
+    try {
+      await guild.leave();
+      logger.warn(
+        { guild: guild.id, name: guild.name },
+        `left the discord server ${guild.name} (${when}): it is not in DISCORD_ALLOWED_GUILDS`,
+      );
+    } catch (error) {
+      logger.error(
+        { err: error, guild: guild.id, name: guild.name },
+        `could not leave the discord server ${guild.name}, which is not in DISCORD_ALLOWED_GUILDS: its messages and commands are still ignored`,
+      );
+    }
+  }
 
   async function register(): Promise<void> {
     const applicationId = client.application?.id;
@@ -264,6 +304,9 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
       }
       if (!client.isReady()) await ready;
       logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'discord gateway connected');
+      await Promise.all(
+        [...client.guilds.cache.values()].map((guild) => leaveIfNotServed(guild, 'at start')),
+      );
       if (opts.registerCommands !== false) await register();
     },
 

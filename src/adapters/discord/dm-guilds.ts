@@ -16,6 +16,8 @@ export interface SharedGuild {
 export interface DmGuildsOptions {
   client: Client;
   logger: Logger;
+  /** Guilds that count (DISCORD_ALLOWED_GUILDS); default: every guild. */
+  admits?(guildId: string): boolean;
   /** How long an answer is kept [10 minutes]. */
   ttlMs?: number;
   /** How many users' answers are kept; the oldest go first [5000]. */
@@ -56,7 +58,8 @@ export class DmGuilds {
   }
 
   private async lookup(userId: string): Promise<{ guilds: SharedGuild[]; complete: boolean }> {
-    const guilds = [...this.options.client.guilds.cache.values()];
+    const admits = this.options.admits ?? (() => true);
+    const guilds = [...this.options.client.guilds.cache.values()].filter((guild) => admits(guild.id));
     const answers = await Promise.allSettled(
       guilds.map(async (guild) => {
         try {

@@ -127,6 +127,8 @@ export function commandContext(interaction: ChatInputCommandInteraction): Comman
       platformUserId: user.id,
       displayName: memberName ?? user.globalName ?? user.username,
       isPlatformAdmin: interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false,
+      // The member's permissions in the channel of the command, its overwrites included.
+      managesChannel: interaction.memberPermissions?.has(PermissionFlagsBits.ManageChannels) ?? false,
     },
   };
 }

@@ -13,12 +13,13 @@ import type {
   TypingTarget,
 } from '../../core/types.ts';
 import type { AdapterHooks } from '../hooks.ts';
+import { createTenancyGate } from '../tenancy.ts';
 import { registerCommands } from './commands.ts';
 import { createSlackDelivery } from './delivery.ts';
 import { createUserDirectory } from './directory.ts';
 import { registerEvents } from './events.ts';
 import { createSlackFetch } from './fetch.ts';
-import { createNotices } from './notices.ts';
+import { createNotices, teamOfRequest } from './notices.ts';
 import {
   boltLogger,
   createHttpReceiver,
@@ -109,7 +110,13 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     botId: () => bot?.botId,
     rateLimitRetries: retryConfig.retries ?? 5,
   });
-  const notices = createNotices({ hooks, logger });
+  const tenancy = createTenancyGate({
+    allowed: config.allowedTeams,
+    logger,
+    variable: 'SLACK_ALLOWED_TEAMS',
+    ignored: 'slack team ignored: its events, commands and forms are acknowledged and nothing else',
+  });
+  const notices = createNotices({ hooks, logger, admits: (body) => tenancy.admits(teamOfRequest(body)) });
   let receiver: ReturnType<typeof createHttpReceiver> | DeferredAckSocketReceiver;
   if (mode === 'socket') {
     if (!appToken) throw new Error('slack Socket Mode needs SLACK_APP_TOKEN');
@@ -161,6 +168,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       };
       if (mode === 'socket') await app.start();
       logger.info({ mode, botUserId: bot.userId, team: auth.team_id }, 'slack connected');
+      // Said now rather than at the team's first event: the token's own team is turned away.
+      if (auth.team_id) tenancy.admits(auth.team_id);
     },
 
     async stop() {

@@ -139,9 +139,10 @@ export function registerCommands(app: App, deps: CommandDeps): void {
     const answer = await withinBudget(work, deps.ackBudgetMs, () => {});
     if (answer.done) {
       const reply = answer.value;
-      // A refused create (name taken, not allowed) keeps the form open with the reason on the name.
-      if (!reply.ok && state.verb === 'create')
-        await ack({ response_action: 'errors', errors: { name: reply.text } });
+      // A refused create (name taken, not allowed) keeps the form open with the reason on the name,
+      // or on the field it is about (a model ALLOWED_MODELS leaves out), when the form has it.
+      if (!reply.ok && (state.verb === 'create' || refusedInput(reply, values) !== 'name'))
+        await ack({ response_action: 'errors', errors: { [refusedInput(reply, values)]: reply.text } });
       else await ack({ response_action: 'update', view: resultView(reply) });
       return;
     }
@@ -186,6 +187,10 @@ function placeOf(command: SlashCommand): Omit<CommandContext, 'platform' | 'acto
 
 function formHint(state: FormState): string {
   return state.verb === 'create' ? '/agent create NAME role="…"' : `/agent edit ${state.name} role="…"`;
+}
+
+function refusedInput(reply: CommandReply, values: FormValues): 'name' | AgentField {
+  return reply.field && values[reply.field] !== undefined ? reply.field : 'name';
 }
 
 function firstInput(state: FormState): 'name' | AgentField {

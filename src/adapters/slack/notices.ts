@@ -7,6 +7,7 @@
  * - any other request nothing acknowledged (a future envelope type, a command or action nothing
  *   listens to): acknowledged, and logged once per type.
  * Event types nothing listens to are acknowledged by Bolt itself; `noteEventType` logs each once.
+ * Requests from a team SLACK_ALLOWED_TEAMS leaves out are acknowledged before Bolt sees them.
  */
 import type { App, ReceiverEvent } from '@slack/bolt';
 import type { Logger } from '../../logger.ts';
@@ -15,6 +16,11 @@ import type { AdapterHooks } from '../hooks.ts';
 export interface NoticeDeps {
   hooks: Pick<AdapterHooks, 'onNotice'>;
   logger: Logger;
+  /**
+   * SLACK_ALLOWED_TEAMS: false for a request from a team not served. It is acknowledged and
+   * nothing else happens (no listener runs: nothing stored, nothing answered).
+   */
+  admits?(body: Record<string, unknown>): boolean;
 }
 
 export interface Notices {
@@ -36,6 +42,10 @@ export function createNotices(deps: NoticeDeps): Notices {
   return {
     async process(app, event) {
       const body = event.body as Record<string, unknown>;
+      if (deps.admits && !deps.admits(body)) {
+        await event.ack();
+        return;
+      }
       if (body.type === 'app_rate_limited') {
         await event.ack();
         logger.warn(
@@ -75,6 +85,18 @@ export function withNotices(app: App, notices: Notices): App {
   return Object.create(app, {
     processEvent: { value: (event: ReceiverEvent) => notices.process(app, event) },
   }) as App;
+}
+
+/**
+ * The team a request comes from, as the agents' workspace is keyed: events (`team_id`, else their
+ * authorization's), slash commands (`team_id`), forms and buttons (`team.id`, else the user's team).
+ */
+export function teamOfRequest(body: Record<string, unknown>): string | undefined {
+  const pick = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  const team = body.team as { id?: unknown } | null | undefined;
+  const user = body.user as { team_id?: unknown } | null | undefined;
+  const authorizations = body.authorizations as Array<{ team_id?: unknown }> | undefined;
+  return pick(body.team_id) ?? pick(authorizations?.[0]?.team_id) ?? pick(team?.id) ?? pick(user?.team_id);
 }
 
 function requestKind(body: Record<string, unknown>): string {

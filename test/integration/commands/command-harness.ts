@@ -12,6 +12,9 @@ export const baseConfig: CommandDeps['config'] = {
   agentCreation: 'anyone',
   defaultModel: 'offline:echo',
   agentMaxConcurrent: 3,
+  // Every model: the tests of ALLOWED_MODELS narrow it.
+  allowedModels: ['*:*'],
+  maxAgentsPerWorkspace: 50,
 };
 
 export interface Person {

@@ -118,11 +118,11 @@ describe.each(providers)('/agent verbs on %s', (provider) => {
     ]);
   });
 
-  it('show gives every field, the effective prompt and who created the agent when', async () => {
+  it('show gives its creator every field, the effective prompt and who created the agent when', async () => {
     const ws = workspace(db);
     await ws.run(ana, 'create Aria role=mentor backstory="Ten years of TypeScript." goal=teach');
     await ws.run(bob, 'join Aria', 'C9');
-    const reply = await ws.run(bob, 'show aria');
+    const reply = await ws.run(ana, 'show aria');
     const agent = await ws.agent('Aria');
     if (!agent) throw new Error('Aria missing');
     expect(reply).toMatchObject({ ok: true, title: 'Aria', text: `Created by Ana on ${today()}.` });
@@ -142,7 +142,7 @@ describe.each(providers)('/agent verbs on %s', (provider) => {
     expect(effectiveSystemPrompt(agent)).toContain('You are Aria, mentor.');
 
     await ws.run(ana, 'edit Aria prompt="You are terse."');
-    const fields = (await ws.run(bob, 'show Aria')).fields ?? [];
+    const fields = (await ws.run(ana, 'show Aria')).fields ?? [];
     expect(fields.find((f) => f.label === 'System prompt')?.value).toBe('You are terse.');
   });
 

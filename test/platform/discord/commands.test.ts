@@ -114,7 +114,12 @@ describe('/agent on discord', () => {
         // Typed in a thread: join/leave act on its channel.
         channelId: discord.general.id,
         isDirect: false,
-        actor: { platformUserId: discord.ana.id, displayName: 'Ana', isPlatformAdmin: true },
+        actor: {
+          platformUserId: discord.ana.id,
+          displayName: 'Ana',
+          isPlatformAdmin: true,
+          managesChannel: false,
+        },
       },
     });
 
@@ -129,7 +134,13 @@ describe('/agent on discord', () => {
       platformUserId: discord.ben.id,
       displayName: 'Ben',
       isPlatformAdmin: false,
+      managesChannel: false,
     });
+
+    // Manage Channels (in this channel, overwrites included: Discord computes it) counts for join/leave.
+    discord.interact({ channel: discord.general, user: discord.ben, permissions: '16', subcommand: 'help' });
+    await waitFor('the third answer', () => discord.rest.interactionCallbacks.length === 3);
+    expect(h.commands[2]?.context.actor).toMatchObject({ isPlatformAdmin: false, managesChannel: true });
   });
 
   it('typed options become the AgentCommand; in a DM the workspace is @dm and nobody is a server admin', async () => {

@@ -27,6 +27,8 @@ async function harness() {
     agentCreation: 'anyone' as const,
     defaultModel: 'google:gemini-2.5-flash',
     agentMaxConcurrent: 4,
+    allowedModels: ['google:*'],
+    maxAgentsPerWorkspace: 50,
   };
   h = await startDiscordHarness(t.current, {
     onCommand: (context, command) => runAgentCommand({ db, config }, context, command),

@@ -59,7 +59,8 @@ export interface DiscordHarness {
 }
 
 export interface HarnessOptions {
-  env?: Record<string, string>;
+  /** Settings over the harness's own; a function when they name the fake's ids. */
+  env?: Record<string, string> | ((discord: FakeDiscord) => Record<string, string>);
   adapter?: Partial<Omit<DiscordAdapterOptions, 'config' | 'hooks'>>;
   onCommand?: AdapterHooks['onCommand'];
   /** Do not start the adapter (tests of start-up failures). */
@@ -82,7 +83,7 @@ export async function startDiscordHarness(
     DISCORD_BOT_TOKEN: discord.token,
     DISCORD_API_URL: discord.apiUrl,
     DISCORD_GUILD_ID: discord.guild.id,
-    ...options.env,
+    ...(typeof options.env === 'function' ? options.env(discord) : options.env),
   });
   const logs: string[] = [];
   const logger = createLogger({ level: 'warn', destination: { write: (line: string) => logs.push(line) } });

@@ -230,6 +230,20 @@ describe('slack /agent', () => {
     });
   });
 
+  it('puts a model ALLOWED_MODELS refuses on the model field, in a create and in an edit', async () => {
+    const text = 'Model local:llama3.2 is not allowed here. Allowed: google:* (ALLOWED_MODELS).';
+    h.commandReply = async () => ({ ok: false, text, field: 'model' });
+    const created = (await submit({ name: 'Nova', model: 'local:llama3.2' })).json();
+    expect(created).toEqual({ response_action: 'errors', errors: { model: text } });
+    const edited = (
+      await submit(
+        { model: 'local:llama3.2' },
+        { verb: 'edit', name: 'Aria', teamId: h.teamId, isDirect: true },
+      )
+    ).json();
+    expect(edited).toEqual({ response_action: 'errors', errors: { model: text } });
+  });
+
   it('sends only the changed fields of an edit', async () => {
     await submit(
       { goal: 'Teach generics' },

@@ -52,6 +52,8 @@ export interface SlackHarness {
   commands: Array<{ context: CommandContext; command: AgentCommand }>;
   /** Platform notices the adapter reported (app_rate_limited, unhandled requests), in order. */
   notices: PlatformNotice[];
+  /** Log lines at warn and above (JSON), unless TEST_LOG_LEVEL sends the log to stdout. */
+  logs: string[];
   /** How the stubbed command core answers (default: ok, "Done: <verb>."). */
   commandReply: (context: CommandContext, command: AgentCommand) => Promise<CommandReply>;
   createAgent(
@@ -70,7 +72,13 @@ export interface SlackHarness {
 
 export async function startSlackHarness(
   database: { db: Db; hot: HotStore },
-  options: { env?: Record<string, string>; ackBudgetMs?: number; socketUrl?: string } = {},
+  options: {
+    env?: Record<string, string>;
+    ackBudgetMs?: number;
+    socketUrl?: string;
+    /** The team the harness's events and agents belong to [a fresh one]. */
+    teamId?: string;
+  } = {},
 ): Promise<SlackHarness> {
   const { db } = database;
   const slack = await startFakeSlackApi();
@@ -79,7 +87,7 @@ export async function startSlackHarness(
   slack.addUser({ id: 'UADMIN', name: 'root', displayName: 'Root', isAdmin: true });
   const gemini = await startFakeGemini();
   const prefix = `abslack_${randomBytes(4).toString('hex')}`;
-  const teamId = `T${prefix.toUpperCase()}`;
+  const teamId = options.teamId ?? `T${prefix.toUpperCase()}`;
   const config = parseConfig({
     SLACK_BOT_TOKEN: slack.token,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -93,7 +101,10 @@ export async function startSlackHarness(
     ...(options.socketUrl && { SLACK_APP_TOKEN: slack.appToken }),
     ...options.env,
   });
-  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logs: string[] = [];
+  const logger = process.env.TEST_LOG_LEVEL
+    ? createLogger({ level: process.env.TEST_LOG_LEVEL })
+    : createLogger({ level: 'warn', destination: { write: (line: string) => logs.push(line) } });
   const http = createHttpServer({ logger, readiness: {} });
   const workspace = await ensureWorkspace(db, 'slack', teamId);
   let pipeline: Pipeline | undefined;
@@ -165,6 +176,7 @@ export async function startSlackHarness(
     outcomes,
     commands,
     notices,
+    logs,
     async createAgent(name: string, fields: { role?: string; avatarUrl?: string; model?: string } = {}) {
       const agent = await createAgent(
         db,
