@@ -43,7 +43,10 @@ export function registerEvents(app: App, deps: EventDeps): void {
   const { hooks, logger } = deps;
   const greeted = new RecentIds(1000);
 
-  app.use(async ({ body, next }) => {
+  app.use(async ({ body, payload, next }) => {
+    // A request Bolt could not classify has no payload: Bolt's own Assistant middleware would throw
+    // on it (a 500 Slack retries). Unanswered here, notices.ts acknowledges it as unhandled.
+    if (typeof payload !== 'object' || payload === null) return;
     const type = (body as { event?: { type?: unknown } }).event?.type;
     if (typeof type === 'string' && !HANDLED_EVENTS.has(type)) deps.notices?.noteEventType(type);
     await next();

@@ -55,6 +55,19 @@ export function createNotices(deps: NoticeDeps): Notices {
         deps.hooks.onNotice?.({ platform: 'slack', kind: 'app_rate_limited' });
         return;
       }
+      const malformed = malformedReason(body);
+      if (malformed) {
+        // It can never succeed: an error would only make Slack send it again (events are retried).
+        await event.ack();
+        once(`malformed:${malformed}`, () =>
+          logger.warn(
+            { reason: malformed },
+            'slack sent a request of a shape nothing here can read: acknowledged and dropped (said once per reason)',
+          ),
+        );
+        deps.hooks.onNotice?.({ platform: 'slack', kind: 'malformed' });
+        return;
+      }
       let acknowledged = false;
       await app.processEvent({
         ...event,
@@ -97,6 +110,58 @@ export function teamOfRequest(body: Record<string, unknown>): string | undefined
   const user = body.user as { team_id?: unknown } | null | undefined;
   const authorizations = body.authorizations as Array<{ team_id?: unknown }> | undefined;
   return pick(body.team_id) ?? pick(authorizations?.[0]?.team_id) ?? pick(team?.id) ?? pick(user?.team_id);
+}
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const nonEmpty = (value: unknown) => isString(value) && value !== '';
+/** Absent, or a string. */
+const optionalString = (value: unknown) => value === undefined || isString(value);
+
+/**
+ * Why a signed request cannot be processed (Bolt and the listeners would throw on it), or
+ * undefined. Only the fields Bolt and our listeners read without checking are looked at.
+ */
+export function malformedReason(body: unknown): string | undefined {
+  if (!isObject(body)) return 'body is not an object';
+  if (isString(body.command)) {
+    for (const field of ['channel_id', 'user_id', 'team_id'] as const) {
+      if (!isString(body[field])) return `slash command without ${field}`;
+    }
+    return isString(body.text) ? undefined : 'slash command without text';
+  }
+  // Bolt routes anything with an `event` as an event, whatever `type` says.
+  if (body.type === 'event_callback' || body.event !== undefined) {
+    const event = body.event;
+    if (!isObject(event) || !isString(event.type)) return 'event_callback without an event type';
+    if (!optionalString(body.team_id)) return 'event_callback with a team_id that is not text';
+    if (event.type.startsWith('assistant_thread_')) {
+      const thread = event.assistant_thread;
+      if (!isObject(thread) || !nonEmpty(thread.channel_id) || !nonEmpty(thread.thread_ts))
+        return `${event.type} without its thread`;
+    }
+    if (event.type !== 'message' && event.type !== 'app_mention') return undefined;
+    for (const field of ['text', 'user', 'channel', 'ts', 'thread_ts', 'subtype', 'channel_type'] as const) {
+      if (!optionalString(event[field])) return `${event.type} event with a ${field} that is not text`;
+    }
+    // Real deliveries carry `bot_id: null` (test/fixtures/slack/file-share-im.json).
+    if (event.bot_id !== null && !optionalString(event.bot_id))
+      return `${event.type} event with an odd bot_id`;
+    if (!nonEmpty(event.channel)) return `${event.type} event without a channel`;
+    if (event.thread_ts !== undefined && !nonEmpty(event.thread_ts))
+      return `${event.type} event with an empty thread_ts`;
+    if (event.message !== undefined && !isObject(event.message))
+      return `${event.type} event with an odd message`;
+    return undefined;
+  }
+  if (body.type === 'view_submission' || body.type === 'view_closed') {
+    const view = body.view;
+    if (!isObject(view) || !isObject(body.user) || !isString(body.user.id))
+      return `${body.type} without a view or user`;
+    if (!isObject(view.state) || !isObject(view.state.values)) return `${body.type} without form values`;
+  }
+  return undefined;
 }
 
 function requestKind(body: Record<string, unknown>): string {
