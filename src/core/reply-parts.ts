@@ -12,11 +12,18 @@ export const TRUNCATED_MARKER = '…(truncated)';
  * shortened (from its end, never inside a surrogate pair) so that it stays within `limit`
  * characters, and a code block it leaves open is closed before the marker.
  */
-export function capParts(parts: readonly string[], max: number | undefined, limit: number): string[] {
-  if (max === undefined || max < 1 || parts.length <= max) return [...parts];
+export function capParts(
+  parts: readonly string[],
+  max: number | undefined,
+  limit: number,
+  /** The text was already cut before it was split (clipForFormatting): mark the last part anyway. */
+  clipped = false,
+): string[] {
+  if (max === undefined || max < 1 || (parts.length <= max && !clipped)) return [...parts];
+  if (parts.length === 0) return [];
   const kept = parts.slice(0, max);
-  const last = kept[max - 1] ?? '';
-  kept[max - 1] = withMarker(last, limit);
+  const lastIndex = kept.length - 1;
+  kept[lastIndex] = withMarker(kept[lastIndex] ?? '', limit);
   return kept;
 }
 
@@ -34,4 +41,23 @@ function withMarker(part: string, limit: number): string {
   }
   const openFence = (body.split(FENCE).length - 1) % 2 === 1;
   return `${body}${openFence ? `\n${FENCE}` : ''}${tail}`;
+}
+
+/**
+ * Formatting can cost more than linear time (Slack's Markdown conversion is quadratic on one long
+ * paragraph: seconds for 100 KB, on the event loop that also acknowledges events). What `max` parts
+ * of `limit` characters can show is at most `max * limit` characters of output; twice that of input
+ * leaves room for markup the formatting removes. Cut there, never inside a surrogate pair.
+ */
+export function clipForFormatting(
+  text: string,
+  max: number | undefined,
+  limit: number,
+): { text: string; clipped: boolean } {
+  if (max === undefined || max < 1) return { text, clipped: false };
+  const room = max * limit * 2;
+  if (text.length <= room) return { text, clipped: false };
+  const code = text.charCodeAt(room - 1);
+  const cut = code >= 0xd800 && code <= 0xdbff ? room - 1 : room;
+  return { text: text.slice(0, cut), clipped: true };
 }

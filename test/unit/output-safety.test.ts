@@ -7,10 +7,39 @@ import { revealMaskedLinks, safeText, splitMessage } from '../../src/adapters/di
 import { formatForSlack, neutralizeMrkdwn, toSafeMrkdwn } from '../../src/adapters/slack/format.ts';
 import { cleanStoredText, MAX_STORED_TEXT } from '../../src/core/clean-text.ts';
 import { neutralizeForeignMentions, participantsOf } from '../../src/core/mentions.ts';
-import { capParts, TRUNCATED_MARKER } from '../../src/core/reply-parts.ts';
+import { capParts, clipForFormatting, TRUNCATED_MARKER } from '../../src/core/reply-parts.ts';
 import { NoticeThrottle } from '../../src/orchestrator/decisions/notice-throttle.ts';
 
 const WJ = '\u2060';
+
+describe('clipForFormatting', () => {
+  it.each([
+    ['no cap: the whole text', 'x'.repeat(50), undefined, 50, false],
+    ['within max * limit * 2: the whole text', 'x'.repeat(40), 2, 40, false],
+    ['past it: cut at max * limit * 2', 'x'.repeat(41), 2, 40, true],
+  ] as const)('%s', (_name, text, max, expectedLength, clipped) => {
+    const result = clipForFormatting(text, max, 10);
+    expect(result.text.length).toBe(expectedLength);
+    expect(result.clipped).toBe(clipped);
+  });
+
+  it('never cuts a surrogate pair in two', () => {
+    const text = `${'x'.repeat(39)}😀tail`;
+    expect(clipForFormatting(text, 2, 10).text).toBe('x'.repeat(39));
+  });
+
+  it('a clipped text is marked even when its parts fit the cap', () => {
+    expect(capParts(['short'], 5, 100, true)).toEqual([`short\n${TRUNCATED_MARKER}`]);
+  });
+
+  it('a 1 MB answer formats for Slack in a bounded time, its last post marked', () => {
+    const answer = 'word '.repeat(200_000);
+    const source = clipForFormatting(answer, 5, 3000);
+    const parts = capParts(formatForSlack(source.text), 5, 3000, source.clipped);
+    expect(parts).toHaveLength(5);
+    expect(parts[4]?.endsWith(TRUNCATED_MARKER)).toBe(true);
+  });
+});
 
 describe('capParts', () => {
   it.each<[string, string[], number | undefined, number, string[]]>([

@@ -28,7 +28,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { webApi } from '@slack/bolt';
-import { capParts } from '../../core/reply-parts.ts';
+import { capParts, clipForFormatting } from '../../core/reply-parts.ts';
 import type { OnPartPosted, OutboundReply } from '../../core/types.ts';
 import type { Logger } from '../../logger.ts';
 import { formatForSlack, SLACK_TEXT_LIMIT } from './format.ts';
@@ -83,7 +83,8 @@ export function createSlackDelivery(deps: SlackDeliveryDeps) {
   const refusalsLogged = new Set<string>();
 
   async function deliver(reply: OutboundReply, onPosted?: OnPartPosted): Promise<string[]> {
-    const parts = capParts(formatForSlack(reply.text), reply.maxParts, SLACK_TEXT_LIMIT);
+    const source = clipForFormatting(reply.text, reply.maxParts, SLACK_TEXT_LIMIT);
+    const parts = capParts(formatForSlack(source.text), reply.maxParts, SLACK_TEXT_LIMIT, source.clipped);
     if (parts.length === 0) parts.push('…');
     const ids = parts.map((_, index) => reply.postedParts?.[index] || '');
     const isNotice = reply.agent.id === SERVICE_AGENT_ID;
