@@ -146,9 +146,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   }
 
   async function workspaceRemoved(platform: Platform, externalId: string, reason: string) {
-    const removed = await markWorkspaceUninstalled(db, platform, externalId);
+    // Forgotten first: a job that finds its intent released meanwhile must not clear the signal
+    // through the dead token.
     const adapter = adapters[platform];
     typing.forgetWhere((target, port) => port === adapter && target.workspaceId === externalId);
+    const removed = await markWorkspaceUninstalled(db, platform, externalId);
     if (!removed) return;
     logger.warn(
       { platform, workspace: externalId, reason },
