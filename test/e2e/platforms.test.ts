@@ -17,9 +17,10 @@ import { type FakeSlackApi, startFakeSlackApi } from '../fakes/slack-api.ts';
 import { directMessage, eventCallback, nextTs, postSigned, slashCommand } from '../fakes/slack-events.ts';
 import { freePort } from '../support/free-port.ts';
 import { testLogger } from '../support/test-log.ts';
+import { TEST_SECRETS } from '../support/test-secrets.ts';
 import { waitFor } from '../support/wait-for.ts';
 
-const SECRET = 'e2e-signing-secret-0123456789';
+const SECRET = TEST_SECRETS.e2eSigningSecret;
 const prefix = `abe2e_${randomBytes(4).toString('hex')}`;
 let slack: FakeSlackApi;
 let discord: FakeDiscord;

@@ -9,9 +9,10 @@ import { FailureThrottle } from '../../src/ops/admin-auth.ts';
 import { createMetrics, type Metrics } from '../../src/ops/metrics.ts';
 import { createHttpServer, type HttpServer } from '../../src/server.ts';
 import { testLogger } from '../support/test-log.ts';
+import { TEST_SECRETS } from '../support/test-secrets.ts';
 
 const logger = testLogger();
-const TOKEN = 'ops-test-token-0123456789';
+const TOKEN = TEST_SECRETS.adminToken;
 
 let server: HttpServer | undefined;
 let metrics: Metrics | undefined;

@@ -29,8 +29,9 @@ import {
   type SlackHttpAnswer,
 } from '../../fakes/slack-events.ts';
 import { testLogger } from '../../support/test-log.ts';
+import { TEST_SECRETS } from '../../support/test-secrets.ts';
 
-export const SIGNING_SECRET = 'fake-signing-secret-0123456789abcdef';
+export const SIGNING_SECRET = TEST_SECRETS.slackSigningSecret;
 
 export interface SlackHarness {
   slack: FakeSlackApi;
