@@ -28,6 +28,7 @@ import { openRedisScope, type RedisScope } from '../support/redis-scope.ts';
 import { ServiceProcess } from '../support/service-process.ts';
 import { type Delivery, deliverLikeSlack } from '../support/slack-delivery.ts';
 import { dmEvent, SignedEventSender } from '../support/slack-sender.ts';
+import { TEST_SECRETS } from '../support/test-secrets.ts';
 import { type FlakyModel, startFlakyModel } from './flaky-model.ts';
 
 const MESSAGES = 400;
@@ -41,7 +42,7 @@ const RECOVERY_MS = 20_000;
 const RETRY_DELAYS_MS = [500, 2000, 5000];
 const SEED = 20_261_201;
 const FAILURE_MESSAGE = 'CHAOS-FAILURE the agent could not answer';
-const SECRET = `chaos-signing-secret-${randomBytes(6).toString('hex')}`;
+const SECRET = TEST_SECRETS.chaosSigningSecret;
 const TEAM = 'TCHAOS';
 /** The whole file (start-up, three starts of the service, sending, recovery) ends within this. */
 const FILE_BUDGET_MS = 100_000;

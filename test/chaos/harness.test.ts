@@ -12,6 +12,7 @@ import { startLeanSlackApi } from '../fakes/slack-web-lean.ts';
 import { freePort } from '../support/free-port.ts';
 import { deliverLikeSlack } from '../support/slack-delivery.ts';
 import { dmEvent, SignedEventSender } from '../support/slack-sender.ts';
+import { TEST_SECRETS } from '../support/test-secrets.ts';
 import { uniform } from './flaky-model.ts';
 
 const servers: Server[] = [];
@@ -122,7 +123,7 @@ describe('lean fake Slack Web API', () => {
 
 describe('Slack-style sender', () => {
   it('signs like Slack, and a DM event has its own channel, user, ts and event id', async () => {
-    const secret = 'harness-secret';
+    const secret = TEST_SECRETS.senderSigningSecret;
     const target = await requestUrl(secret);
     const sender = new SignedEventSender({ url: target.url, secret });
     const dm = dmEvent({ teamId: 'T1', n: 42, tag: 'Z', text: 'hi' });
@@ -149,7 +150,7 @@ describe('Slack-style sender', () => {
   });
 
   it('gives up after the limit (http_timeout), reports refused connections, and retries with retry headers', async () => {
-    const secret = 'harness-secret';
+    const secret = TEST_SECRETS.senderSigningSecret;
     const slow = await requestUrl(secret, ['hang']);
     const sender = new SignedEventSender({ url: slow.url, secret, timeoutMs: 200 });
     expect(await sender.post('{}')).toMatchObject({ ok: false, reason: 'http_timeout' });

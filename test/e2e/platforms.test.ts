@@ -11,15 +11,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningApp, startApp } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
 import { createRedis } from '../../src/infra/redis.ts';
-import { createLogger } from '../../src/logger.ts';
 import { type FakeDiscord, startFakeDiscord } from '../fakes/discord-server.ts';
 import { type FakeGemini, startFakeGemini } from '../fakes/gemini-server.ts';
 import { type FakeSlackApi, startFakeSlackApi } from '../fakes/slack-api.ts';
 import { directMessage, eventCallback, nextTs, postSigned, slashCommand } from '../fakes/slack-events.ts';
 import { freePort } from '../support/free-port.ts';
+import { testLogger } from '../support/test-log.ts';
+import { TEST_SECRETS } from '../support/test-secrets.ts';
 import { waitFor } from '../support/wait-for.ts';
 
-const SECRET = 'e2e-signing-secret-0123456789';
+const SECRET = TEST_SECRETS.e2eSigningSecret;
 const prefix = `abe2e_${randomBytes(4).toString('hex')}`;
 let slack: FakeSlackApi;
 let discord: FakeDiscord;
@@ -45,7 +46,7 @@ beforeAll(async () => {
     GOOGLE_GENERATIVE_AI_BASE_URL: gemini.baseURL,
     DEBOUNCE_MS: '50',
   });
-  app = await startApp(config, createLogger({ level: 'silent' }), 'all', { queuePrefix: prefix });
+  app = await startApp(config, testLogger(), 'all', { queuePrefix: prefix });
   base = `http://127.0.0.1:${app.port}`;
 }, 60_000);
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.ts';
+import { TEST_SECRETS } from '../support/test-secrets.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const cli = join(import.meta.dirname, '..', '..', 'bin', 'agent-bridge.js');
@@ -78,10 +79,12 @@ describe('agent-bridge start', () => {
 
   it('with PostgreSQL unreachable: exits non-zero naming DATABASE_URL, without printing the password', async () => {
     const port = await freePort();
-    const app = run(['start'], { DATABASE_URL: `postgresql://bob:hunter2secret@127.0.0.1:${port}/db` });
+    const app = run(['start'], {
+      DATABASE_URL: `postgresql://bob:${TEST_SECRETS.databasePassword}@127.0.0.1:${port}/db`,
+    });
     expect(await app.exited).not.toBe(0);
     expect(app.output()).toContain('DATABASE_URL');
-    expect(app.output()).not.toContain('hunter2secret');
+    expect(app.output()).not.toContain(TEST_SECRETS.databasePassword);
   });
 
   it('with a bad setting: exits 2 with one line naming the variable and an example', async () => {

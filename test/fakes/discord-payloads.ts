@@ -2,6 +2,7 @@
  * Discord payloads as the real API sends them (the fields discord.js reads), for the fake gateway
  * and REST server: users, members, channels, guilds, messages, interactions, snowflake ids.
  */
+import { DISCORD_INTERACTION_TOKEN_PREFIX } from '../support/test-secrets.ts';
 
 const DISCORD_EPOCH = 1_420_070_400_000n;
 let increment = 0n;
@@ -208,7 +209,7 @@ export function interactionPayload(spec: InteractionSpec): Json & { id: string; 
   }));
   return {
     id: snowflake(),
-    token: `itoken-${snowflake()}`,
+    token: `${DISCORD_INTERACTION_TOKEN_PREFIX}${snowflake()}`,
     application_id: spec.applicationId,
     type: spec.focused ? 4 : 2,
     data: { id: 'cmd-agent', name: 'agent', type: 1, options: [{ name: spec.subcommand, type: 1, options }] },

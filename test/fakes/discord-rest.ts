@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DISCORD_WEBHOOK_TOKEN_PREFIX } from '../support/test-secrets.ts';
 import {
   ChannelKind,
   channelPayload,
@@ -149,7 +150,7 @@ export class FakeDiscordRest {
   addWebhook(channel: FakeChannel, creator: FakeUser, name = 'agent-bridge'): FakeWebhook {
     const webhook = {
       id: snowflake(),
-      token: `wtoken-${snowflake()}`,
+      token: `${DISCORD_WEBHOOK_TOKEN_PREFIX}${snowflake()}`,
       channelId: channel.id,
       guildId: channel.guildId ?? '',
       name,

@@ -6,6 +6,7 @@
  * (members of the guild), a stranger who is not; DMs on demand; more guilds with `joinGuild`. Tests speak through `say`, `edit`, `remove` and `interact`.
  */
 
+import { TEST_SECRETS } from '../support/test-secrets.ts';
 import { FakeGateway } from './discord-gateway.ts';
 import {
   ChannelKind,
@@ -78,7 +79,7 @@ export interface FakeDiscord {
 export async function startFakeDiscord(
   options: { token?: string; heartbeatIntervalMs?: number } = {},
 ): Promise<FakeDiscord> {
-  const token = options.token ?? 'fake-discord-bot-token';
+  const token = options.token ?? TEST_SECRETS.discordBotToken;
   const bot: FakeUser = { id: snowflake(), username: 'agent-bridge', bot: true };
   const applicationId = bot.id;
   const guildId = snowflake();

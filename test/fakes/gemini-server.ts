@@ -5,6 +5,7 @@
  *   createGoogleGenerativeAI({ apiKey: fake.apiKey, baseURL: fake.baseURL })
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { TEST_SECRETS } from '../support/test-secrets.ts';
 import {
   estimateTokens,
   hangUp,
@@ -183,7 +184,7 @@ function releasedUnlessClientGone(res: ServerResponse, release: Promise<unknown>
 const ROUTE = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
 
 export async function startFakeGemini(options: { apiKey?: string } = {}): Promise<FakeGemini> {
-  const apiKey = options.apiKey ?? 'fake-gemini-key-0123456789';
+  const apiKey = options.apiKey ?? TEST_SECRETS.geminiApiKey;
   const log = new RequestLog<GeminiRequest>();
   const script = new ResponseScript<GeminiRequest, GeminiStep>((request) => ({
     text: defaultGeminiReplyText(request),

@@ -14,6 +14,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
+import { TEST_SECRETS } from '../support/test-secrets.ts';
 import {
   hangUp,
   parseJsonOrUndefined,
@@ -118,8 +119,8 @@ const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata', 'view', 'promp
 export async function startFakeSlackApi(
   options: { token?: string; appToken?: string } = {},
 ): Promise<FakeSlackApi> {
-  const token = options.token ?? 'xoxb-fake-bot-token';
-  const appToken = options.appToken ?? 'xapp-fake-app-token';
+  const token = options.token ?? TEST_SECRETS.slackBotToken;
+  const appToken = options.appToken ?? TEST_SECRETS.slackAppToken;
   const bot = { userId: 'UBOT', botId: 'BBOT', name: 'agent-bridge', teamId: 'T0FAKE' };
   const log = new RequestLog<SlackCall>();
   const responses = new RequestLog<{ id: string; body: unknown }>();

@@ -15,6 +15,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { TEST_SECRETS } from '../support/test-secrets.ts';
 import { nextSlackTs } from './slack-ts.ts';
 
 export interface LeanPost {
@@ -64,7 +65,7 @@ const POSTING = new Set(['chat.postMessage', 'chat.startStream']);
 export async function startLeanSlackApi(
   options: { token?: string; teamId?: string; port?: number } = {},
 ): Promise<LeanSlackApi> {
-  const token = options.token ?? 'xoxb-lean-fake-token';
+  const token = options.token ?? TEST_SECRETS.slackLeanBotToken;
   const bot = { userId: 'UBOT', botId: 'BBOT', name: 'agent-bridge', teamId: options.teamId ?? 'T0LEAN' };
   const authHeader = `Bearer ${token}`;
   const agentPosts = new Map<string, LeanPost[]>();

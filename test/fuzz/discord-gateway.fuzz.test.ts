@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelKind, type Json, snowflake, userPayload } from '../fakes/discord-payloads.ts';
 import { type DiscordHarness, startDiscordHarness, waitFor } from '../platform/discord/harness.ts';
 import { useTestDatabase } from '../support/test-database.ts';
+import { DISCORD_INTERACTION_TOKEN_PREFIX } from '../support/test-secrets.ts';
 import { hostileFragment, hostileText } from './hostile.ts';
 import { guardProcess, printFigures, runs, sample } from './support.ts';
 
@@ -217,7 +218,7 @@ describe('fuzz: Discord gateway dispatches (discord.js)', () => {
         const inGuild = spec.at.guild !== undefined;
         return {
           id: spec.id,
-          token: `itoken-${snowflake()}`,
+          token: `${DISCORD_INTERACTION_TOKEN_PREFIX}${snowflake()}`,
           application_id: discord.applicationId,
           type: spec.type,
           data:

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.ts';
 import type { InboundMessage } from '../../src/core/types.ts';
 import { createRedis } from '../../src/infra/redis.ts';
-import { createLogger } from '../../src/logger.ts';
 import { createPipeline, type Pipeline } from '../../src/pipeline.ts';
 import { createAgent } from '../../src/store/agents.ts';
 import { openHotStore } from '../../src/store/hot/open.ts';
@@ -17,6 +16,7 @@ import { ensureWorkspace } from '../../src/store/identities.ts';
 import { createOfflineEchoModel } from '../../src/worker/providers/offline-echo.ts';
 import { RecordingAdapter } from '../support/recording-adapter.ts';
 import { providers, useTestDatabase } from '../support/test-database.ts';
+import { testLogger } from '../support/test-log.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const SQL_DATA_BUDGET = 7;
@@ -85,7 +85,7 @@ for (const provider of providers) {
         }),
         store,
         db: t.current.db,
-        logger: createLogger({ level: 'silent' }),
+        logger: testLogger(),
         adapters: { slack: adapter },
         models: { resolve: () => model },
         prefix,

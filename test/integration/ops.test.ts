@@ -4,14 +4,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type AgentBridgeEvents, createEventBus, type EventBus } from '../../src/core/events.ts';
 import { createRedis } from '../../src/infra/redis.ts';
 import { createQueues, type Queues } from '../../src/jobs/queues.ts';
-import { createLogger } from '../../src/logger.ts';
 import { LOGIN_PATH, mountOperations, SESSION_COOKIE } from '../../src/ops/admin.ts';
 import { FailureThrottle } from '../../src/ops/admin-auth.ts';
 import { createMetrics, type Metrics } from '../../src/ops/metrics.ts';
 import { createHttpServer, type HttpServer } from '../../src/server.ts';
+import { testLogger } from '../support/test-log.ts';
+import { TEST_SECRETS } from '../support/test-secrets.ts';
 
-const logger = createLogger({ level: 'silent' });
-const TOKEN = 'ops-test-token-0123456789';
+const logger = testLogger();
+const TOKEN = TEST_SECRETS.adminToken;
 
 let server: HttpServer | undefined;
 let metrics: Metrics | undefined;

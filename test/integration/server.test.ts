@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { pingRedis } from '../../src/infra/redis.ts';
-import { createLogger } from '../../src/logger.ts';
 import { createHttpServer, type HttpServer } from '../../src/server.ts';
+import { testLogger } from '../support/test-log.ts';
 
-const logger = createLogger({ level: 'silent' });
+const logger = testLogger();
 let server: HttpServer | undefined;
 
 afterEach(async () => {

@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { type Config, parseConfig } from '../../src/config.ts';
 import type { InboundMessage } from '../../src/core/types.ts';
 import { createRedis } from '../../src/infra/redis.ts';
-import { createLogger } from '../../src/logger.ts';
 import { createPipeline, type Pipeline, type PipelineOptions } from '../../src/pipeline.ts';
 import { createAgent } from '../../src/store/agents.ts';
 import type { Db } from '../../src/store/database.ts';
@@ -15,6 +14,7 @@ import type { HotStore } from '../../src/store/hot/types.ts';
 import { ensureWorkspace } from '../../src/store/identities.ts';
 import { type FakeGemini, startFakeGemini } from '../fakes/gemini-server.ts';
 import { RecordingAdapter } from './recording-adapter.ts';
+import { testLogger } from './test-log.ts';
 
 export interface Harness {
   /** The current pipeline (a restart replaces it). */
@@ -66,7 +66,7 @@ export async function startHarness(
   });
   const prefix = `abt_${randomBytes(4).toString('hex')}`;
   const adapter = new RecordingAdapter('slack');
-  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logger = testLogger();
   const open = (extra: Partial<PipelineOptions> = {}) =>
     createPipeline({
       settings: config,

@@ -9,12 +9,12 @@ import type { Job } from 'bullmq';
 import { type AgentBridgeEvents, createEventBus, type EventBus } from '../../src/core/events.ts';
 import type { ReplyJobData } from '../../src/jobs/queues.ts';
 import { scheduleDelivery } from '../../src/jobs/schedule.ts';
-import { createLogger } from '../../src/logger.ts';
 import { createDirectory } from '../../src/store/directory.ts';
 import { createCallLimits } from '../../src/worker/call-limits.ts';
 import { createModelRegistry } from '../../src/worker/providers/registry.ts';
 import { createReplyProcessor, type ReplyOutcome } from '../../src/worker/reply-processor.ts';
 import type { Harness } from './pipeline-harness.ts';
+import { testLogger } from './test-log.ts';
 
 export interface ReplyRunner {
   bus: EventBus<AgentBridgeEvents>;
@@ -27,7 +27,7 @@ export interface ReplyRunner {
 
 export function replyRunner(h: Harness): ReplyRunner {
   const { config } = h;
-  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logger = testLogger();
   const bus = createEventBus({ onListenerError: (error) => logger.error({ err: error }, 'listener failed') });
   const { queues, redis, keys } = h.pipeline;
   const processReply = createReplyProcessor({

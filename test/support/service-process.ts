@@ -6,7 +6,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { childLogEnv, testLogFile } from './test-log.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 export const CLI = join(ROOT, 'bin', 'agent-bridge.js');
@@ -42,20 +43,33 @@ export async function runCli(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  const copy = runLogCopy(`cli-${args[0] ?? 'none'}`, child.pid);
   child.stdout?.on('data', (chunk) => {
     output += chunk;
+    copy?.write(chunk);
   });
   child.stderr?.on('data', (chunk) => {
     output += chunk;
+    copy?.write(chunk);
   });
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   clearTimeout(timer);
+  await new Promise<void>((resolve) => (copy ? copy.end(() => resolve()) : resolve()));
   return { code, output };
 }
 
 function baseEnv(env: Record<string, string>): Record<string, string> {
-  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env };
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...childLogEnv(env), ...env };
+}
+
+/**
+ * With the run's log switch on (test-log.ts), a copy of a child's output goes beside the run's log
+ * file as `${TEST_LOG_FILE}.<name>-<pid>`, so it outlives the child's temporary folder.
+ */
+function runLogCopy(name: string, pid: number | undefined): WriteStream | undefined {
+  const file = testLogFile();
+  return file ? createWriteStream(`${file}.${name}-${pid ?? 'nopid'}`, { flags: 'a' }) : undefined;
 }
 
 export class ServiceProcess {
@@ -119,6 +133,8 @@ export class ServiceProcess {
       { cwd: this.options.cwd, env: baseEnv(this.options.env), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;
+    const copy = runLogCopy(basename(this.options.logName ?? 'service.log', '.log'), child.pid);
+    child.once('close', () => copy?.end());
     // If this process exits without stopping the service (a crashed test worker), take it along.
     const orphanGuard = (): void => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -127,6 +143,7 @@ export class ServiceProcess {
     child.once('exit', () => process.off('exit', orphanGuard));
     const collect = (chunk: Buffer): void => {
       this.log?.write(chunk);
+      copy?.write(chunk);
       const lines = chunk.toString('utf8').split('\n').filter(Boolean);
       this.tail.push(...lines);
       if (this.tail.length > 200) this.tail.splice(0, this.tail.length - 200);

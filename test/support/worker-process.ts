@@ -4,10 +4,10 @@
  * Prints "ready" once its worker is listening.
  */
 import { parseConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/logger.ts';
 import { createPipeline } from '../../src/pipeline.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { openHotStore } from '../../src/store/hot/open.ts';
+import { testLogger } from './test-log.ts';
 
 const config = parseConfig(process.env);
 const { db } = await openDatabase(config.databaseUrl);
@@ -15,7 +15,7 @@ createPipeline({
   settings: config,
   store: openHotStore(config.databaseUrl),
   db,
-  logger: createLogger({ level: 'silent' }),
+  logger: testLogger(),
   role: 'worker',
   prefix: process.env.QUEUE_PREFIX ?? 'ab',
 });

@@ -5,10 +5,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DmGuilds } from '../../../src/adapters/discord/dm-guilds.ts';
 import { runAgentCommand } from '../../../src/commands/handlers.ts';
-import { createLogger } from '../../../src/logger.ts';
 import type { Json } from '../../fakes/discord-payloads.ts';
 import type { DiscordRequest } from '../../fakes/discord-rest.ts';
 import { useTestDatabase } from '../../support/test-database.ts';
+import { testLogger } from '../../support/test-log.ts';
 import { type DiscordHarness, startDiscordHarness, waitFor } from './harness.ts';
 
 const t = useTestDatabase('sqlite');
@@ -183,7 +183,7 @@ describe('discord DMs reach the agents of shared guilds', () => {
     const h = await harness();
     const { discord } = h;
     let now = 0;
-    const logger = createLogger({ level: 'warn', destination: { write: () => {} } });
+    const logger = testLogger();
     const guilds = new DmGuilds({ client: h.adapter.client, logger, capacity: 2, now: () => now });
     const lookups = () => h.discord.rest.requests.items.filter((r) => r.path.includes('/members/')).length;
 

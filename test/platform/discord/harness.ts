@@ -15,7 +15,6 @@ import type { AgentCommand, CommandContext, CommandReply } from '../../../src/co
 import { parseConfig } from '../../../src/config.ts';
 import type { InboundMessage } from '../../../src/core/types.ts';
 import { createRedis } from '../../../src/infra/redis.ts';
-import { createLogger } from '../../../src/logger.ts';
 import type { InboundOutcome } from '../../../src/orchestrator/orchestrator.ts';
 import { createPipeline, type Pipeline } from '../../../src/pipeline.ts';
 import { createAgent, joinChannel, leaveRemovedChannel, listAgents } from '../../../src/store/agents.ts';
@@ -25,6 +24,7 @@ import type { HotStore } from '../../../src/store/hot/types.ts';
 import { ensureWorkspace } from '../../../src/store/identities.ts';
 import { type FakeDiscord, startFakeDiscord } from '../../fakes/discord-server.ts';
 import { type FakeGemini, startFakeGemini } from '../../fakes/gemini-server.ts';
+import { testLogger } from '../../support/test-log.ts';
 import { waitFor as waitForCondition } from '../../support/wait-for.ts';
 
 /** waitFor with room for a loaded CI machine: a reply crosses gateway, queues, model and REST. */
@@ -86,7 +86,7 @@ export async function startDiscordHarness(
     ...(typeof options.env === 'function' ? options.env(discord) : options.env),
   });
   const logs: string[] = [];
-  const logger = createLogger({ level: 'warn', destination: { write: (line: string) => logs.push(line) } });
+  const logger = testLogger({ capture: { level: 'warn', lines: logs } });
   const outcomes: DiscordHarness['outcomes'] = [];
   const commands: DiscordHarness['commands'] = [];
 

@@ -13,7 +13,6 @@ import { parseAgentCommand } from '../../../src/commands/parse.ts';
 import { parseConfig } from '../../../src/config.ts';
 import type { InboundMessage } from '../../../src/core/types.ts';
 import { createRedis } from '../../../src/infra/redis.ts';
-import { createLogger } from '../../../src/logger.ts';
 import type { InboundOutcome } from '../../../src/orchestrator/orchestrator.ts';
 import { createPipeline, type Pipeline } from '../../../src/pipeline.ts';
 import { createHttpServer, type HttpServer } from '../../../src/server.ts';
@@ -29,8 +28,10 @@ import {
   type SignedPostOptions,
   type SlackHttpAnswer,
 } from '../../fakes/slack-events.ts';
+import { testLogger } from '../../support/test-log.ts';
+import { TEST_SECRETS } from '../../support/test-secrets.ts';
 
-export const SIGNING_SECRET = 'fake-signing-secret-0123456789abcdef';
+export const SIGNING_SECRET = TEST_SECRETS.slackSigningSecret;
 
 export interface SlackHarness {
   slack: FakeSlackApi;
@@ -52,7 +53,7 @@ export interface SlackHarness {
   commands: Array<{ context: CommandContext; command: AgentCommand }>;
   /** Platform notices the adapter reported (app_rate_limited, unhandled requests), in order. */
   notices: PlatformNotice[];
-  /** Log lines at warn and above (JSON), unless TEST_LOG_LEVEL sends the log to stdout. */
+  /** Log lines at warn and above (JSON), whatever TEST_LOG_LEVEL and TEST_LOG_FILE say. */
   logs: string[];
   /** How the stubbed command core answers (default: ok, "Done: <verb>."). */
   commandReply: (context: CommandContext, command: AgentCommand) => Promise<CommandReply>;
@@ -102,9 +103,7 @@ export async function startSlackHarness(
     ...options.env,
   });
   const logs: string[] = [];
-  const logger = process.env.TEST_LOG_LEVEL
-    ? createLogger({ level: process.env.TEST_LOG_LEVEL })
-    : createLogger({ level: 'warn', destination: { write: (line: string) => logs.push(line) } });
+  const logger = testLogger({ capture: { level: 'warn', lines: logs } });
   const http = createHttpServer({ logger, readiness: {} });
   const workspace = await ensureWorkspace(db, 'slack', teamId);
   let pipeline: Pipeline | undefined;

@@ -2,13 +2,13 @@
 import { webApi } from '@slack/bolt';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SlackTyping } from '../../../src/adapters/slack/typing.ts';
-import { createLogger } from '../../../src/logger.ts';
 import { type FakeSlackApi, startFakeSlackApi } from '../../fakes/slack-api.ts';
+import { testLogger } from '../../support/test-log.ts';
 
 describe('SlackTyping', () => {
   let slack: FakeSlackApi;
   let client: webApi.WebClient;
-  const logger = createLogger({ level: 'silent' });
+  const logger = testLogger();
 
   beforeAll(async () => {
     slack = await startFakeSlackApi();

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { callModel, isModelCallError, type ModelCallError } from '../../../src/worker/llm-call.ts';
 import { createModelRegistry } from '../../../src/worker/providers/registry.ts';
 import { type FakeGemini, startFakeGemini } from '../../fakes/gemini-server.ts';
+import { TEST_SECRETS } from '../../support/test-secrets.ts';
 
 const messages: ModelMessage[] = [
   { role: 'user', content: 'Ann: hello' },
@@ -99,7 +100,7 @@ describe('google: through the real @ai-sdk/google against the fake Gemini', () =
   });
 
   it('a rejected key is fatal and the key never appears in the error', async () => {
-    const secret = 'AIzaSy-this-is-the-secret-key-0000000';
+    const secret = TEST_SECRETS.geminiOtherKey;
     const model = createGoogleGenerativeAI({ apiKey: secret, baseURL: fake.baseURL })('gemini-2.5-flash');
     const error = await failureOf(callModel({ model, system, messages, timeoutMs: 5_000 }));
 

@@ -6,6 +6,7 @@ import {
   type FakeOpenAICompatible,
   startFakeOpenAICompatible,
 } from '../../fakes/openai-compatible-server.ts';
+import { TEST_SECRETS } from '../../support/test-secrets.ts';
 
 const messages: ModelMessage[] = [
   { role: 'user', content: 'hello' },
@@ -16,7 +17,7 @@ const system = 'You are Bob.';
 
 describe('local: through the real @ai-sdk/openai-compatible against the fake server', () => {
   let fake: FakeOpenAICompatible;
-  const apiKey = 'local-secret-key';
+  const apiKey = TEST_SECRETS.openaiCompatibleKey;
   const model = () =>
     createModelRegistry({ openaiCompatible: { baseURL: fake.baseURL, apiKey } }).resolve('local:llama3.2:3b');
 
