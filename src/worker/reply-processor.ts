@@ -102,8 +102,8 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
       await deps.cancel(conversationId, agentId);
       return { skipped: 'agent_unavailable' };
     }
-    if (agent.workspaceUninstalled) {
-      // The app was removed from the workspace: no model call, no retries, nothing to post.
+    /** Ends the job for good: what waited is released, the job recorded failed, no retry. */
+    const endForGood = async (reason: string) => {
       await store.releaseIntents(conversationId, agentId);
       await store.recordAttempt({
         final: true,
@@ -112,16 +112,13 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
         agentId,
         triggerMessageId: messageId,
         attempts: attempt,
-        error: 'uninstalled',
+        error: reason,
       });
-      bus.emit('job.failed', {
-        ...ref,
-        queue: 'replies',
-        attempt,
-        maxAttempts,
-        final: true,
-        reason: 'uninstalled',
-      });
+      bus.emit('job.failed', { ...ref, queue: 'replies', attempt, maxAttempts, final: true, reason });
+    };
+    if (agent.workspaceUninstalled) {
+      // The app was removed from the workspace: no model call, no retries, nothing to post.
+      await endForGood('uninstalled');
       return { skipped: 'uninstalled' };
     }
 
@@ -158,17 +155,7 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
           // upstream): nothing is read to a model or posted, and retrying cannot make it right.
           const reason = crossWorkspaceReason(context);
           logger.warn({ jobId: queueJobId, conversationId, agentId, reason }, 'reply job rejected');
-          await store.releaseIntents(conversationId, agentId);
-          await store.recordAttempt({
-            final: true,
-            queueJobId,
-            conversationId,
-            agentId,
-            triggerMessageId: messageId,
-            attempts: attempt,
-            error: reason,
-          });
-          bus.emit('job.failed', { ...ref, queue: 'replies', attempt, maxAttempts, final: true, reason });
+          await endForGood(reason);
           await deps.cancel(conversationId, agentId);
           throw new RejectedReplyJob(reason);
         }
