@@ -51,6 +51,21 @@ export async function withinBudget<T>(
   }
 }
 
+/** Slack's window for a request's timestamp, both ways (Bolt itself refuses only old ones). */
+const TIMESTAMP_WINDOW_S = 5 * 60;
+
+/**
+ * Why a request's `X-Slack-Request-Timestamp` is refused before its signature is even checked:
+ * not a whole number, or more than 5 minutes ahead (a request dated in the future would stay
+ * replayable for as long). Old ones and missing ones are Bolt's to refuse. Pure.
+ */
+export function futureTimestampProblem(header: string | undefined, nowSeconds: number): string | undefined {
+  if (header === undefined) return undefined;
+  if (!/^\d{1,12}$/.test(header)) return 'the request timestamp is not a whole number of seconds';
+  if (Number(header) > nowSeconds + TIMESTAMP_WINDOW_S) return 'the request timestamp is in the future';
+  return undefined;
+}
+
 /** Bolt's ExpressReceiver, with what Bolt cannot route acknowledged at once (notices.ts). */
 class NoticeAwareExpressReceiver extends ExpressReceiver {
   constructor(
@@ -71,6 +86,15 @@ export function createHttpReceiver(options: {
   logger: BoltLogger;
   notices: Notices;
 }): ExpressReceiver {
+  // Registered before the receiver's own route, so it runs first.
+  options.app?.post(SLACK_EVENTS_PATH, (req, res, next) => {
+    const problem = futureTimestampProblem(
+      req.header('x-slack-request-timestamp'),
+      Math.floor(Date.now() / 1000),
+    );
+    if (problem) res.status(401).send(problem);
+    else next();
+  });
   return new NoticeAwareExpressReceiver(
     {
       signingSecret: options.signingSecret,

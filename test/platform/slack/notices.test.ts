@@ -5,6 +5,7 @@
  * stops the typing signal and posts nothing more there until the app is back.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { futureTimestampProblem } from '../../../src/adapters/slack/receiver.ts';
 import { directMessage, postSigned } from '../../fakes/slack-events.ts';
 import { providers, useTestDatabase } from '../../support/test-database.ts';
 import { waitFor } from '../../support/wait-for.ts';
@@ -132,5 +133,21 @@ describe.each(providers)('slack notices (%s)', (provider) => {
     expect(bot.status).toBe(200);
     const removed = await h.db.workspace.findFirst({ where: { platform: 'slack', externalId: h.teamId } });
     expect(removed?.uninstalledAt).not.toBeNull();
+  });
+});
+
+describe('futureTimestampProblem', () => {
+  const now = 1_800_000_000;
+  it.each([
+    ['missing: Bolt refuses it', undefined, undefined],
+    ['now', String(now), undefined],
+    ['an old one: Bolt refuses it', String(now - 3600), undefined],
+    ['5 minutes ahead', String(now + 300), undefined],
+    ['more than 5 minutes ahead', String(now + 301), 'the request timestamp is in the future'],
+    ['Infinity', 'Infinity', 'the request timestamp is not a whole number of seconds'],
+    ['NaN', 'NaN', 'the request timestamp is not a whole number of seconds'],
+    ['a fraction', `${now}.5`, 'the request timestamp is not a whole number of seconds'],
+  ])('%s', (_name, header, expected) => {
+    expect(futureTimestampProblem(header, now)).toBe(expected);
   });
 });
