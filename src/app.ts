@@ -5,7 +5,7 @@
  */
 
 import type { Config } from './config.ts';
-import { configSecrets, exposureProblem, platformStatus } from './config.ts';
+import { configSecrets, exposureProblem, platformStatus } from './config-checks.ts';
 import type { Platform, PlatformAdapter } from './core/types.ts';
 import { type Logger, redactSecrets } from './logger.ts';
 import { mountOperations } from './ops/admin.ts';

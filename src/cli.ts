@@ -9,7 +9,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { USER_FACING_ERRORS, UsageError } from './cli-errors.ts';
 import { addPlatformCommands } from './cli-platforms.ts';
-import { type Config, configSecrets, exposureProblem, loadConfig } from './config.ts';
+import { type Config, loadConfig } from './config.ts';
+import { configSecrets, exposureProblem } from './config-checks.ts';
 import { createLogger, type Logger } from './logger.ts';
 
 type Role = 'gateway' | 'worker' | 'all';

@@ -7,15 +7,12 @@ import {
   CONFIG_VARIABLES,
   type Config,
   ConfigError,
-  configSecrets,
   type Env,
-  exposureProblem,
-  isLoopbackHost,
   loadConfig,
   parseConfig,
   parseModelId,
-  platformStatus,
 } from '../../src/config.ts';
+import { configSecrets, exposureProblem, isLoopbackHost, platformStatus } from '../../src/config-checks.ts';
 
 /** Exactly the shortest ADMIN_TOKEN accepted. */
 const ADMIN_32 = 'a'.repeat(16) + 'B'.repeat(16);

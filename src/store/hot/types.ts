@@ -268,3 +268,6 @@ export class StoreBusyError extends Error {}
 
 /** Every statement a hot store runs (BEGIN and COMMIT included) can be observed: budgets, traces. */
 export type StatementObserver = (sql: string) => void;
+
+/** Intents one reply may answer at most (the context read returns no more). */
+export const PENDING_LIMIT = 1000;
