@@ -151,3 +151,17 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
   for (const secret of usable) out = out.split(secret).join(CENSOR);
   return out;
 }
+
+/**
+ * For conditions that repeat on every message (a refused model, a team turned away, a request
+ * nothing reads): true the first time a key is seen, so it is logged once. Remembers at most `max`
+ * keys; past that, nothing new counts as first (the log cannot be flooded either way).
+ */
+export function firstSeen(max = 1000): (key: string) => boolean {
+  const seen = new Set<string>();
+  return (key) => {
+    if (seen.has(key) || seen.size >= max) return false;
+    seen.add(key);
+    return true;
+  };
+}

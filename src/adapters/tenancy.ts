@@ -3,7 +3,7 @@
  * served (the decision is core/tenancy.ts), logging each one turned away once.
  */
 import { workspaceAllowed } from '../core/tenancy.ts';
-import type { Logger } from '../logger.ts';
+import { firstSeen, type Logger } from '../logger.ts';
 
 export interface TenancyGate {
   /** Configured: some workspaces are turned away. */
@@ -11,9 +11,6 @@ export interface TenancyGate {
   /** Served? A workspace turned away is logged the first time (undefined: not known, served). */
   admits(externalId: string | undefined): boolean;
 }
-
-/** Workspaces remembered as said, at most: past it nothing more is logged. */
-const MAX_SAID = 1000;
 
 export function createTenancyGate(options: {
   allowed: readonly string[] | undefined;
@@ -23,14 +20,13 @@ export function createTenancyGate(options: {
   /** What happens to what it sends, for the log line. */
   ignored: string;
 }): TenancyGate {
-  const said = new Set<string>();
+  const first = firstSeen();
   return {
     limited: options.allowed !== undefined,
     admits(externalId) {
       if (externalId === undefined || externalId === '') return true;
       if (workspaceAllowed(options.allowed, externalId)) return true;
-      if (!said.has(externalId) && said.size < MAX_SAID) {
-        said.add(externalId);
+      if (first(externalId)) {
         options.logger.warn(
           { workspace: externalId },
           `${options.ignored}: it is not in ${options.variable} (said once per workspace)`,

@@ -5,7 +5,9 @@
  * and the lookups for earlier posts stay correct.
  */
 
-export const TRUNCATED_MARKER = '…(truncated)';
+import { cutIndex, TRUNCATED_MARKER } from './clean-text.ts';
+
+export { TRUNCATED_MARKER };
 
 /**
  * The first `max` parts; when there were more, the last kept part ends with the marker. It is
@@ -34,10 +36,7 @@ function withMarker(part: string, limit: number): string {
   let body = part.trimEnd();
   const room = Math.max(0, limit - tail.length - (FENCE.length + 1));
   if (body.length > room) {
-    let cut = room;
-    const code = body.charCodeAt(cut - 1);
-    if (code >= 0xd800 && code <= 0xdbff) cut -= 1;
-    body = body.slice(0, cut).trimEnd();
+    body = body.slice(0, cutIndex(body, room)).trimEnd();
   }
   const openFence = (body.split(FENCE).length - 1) % 2 === 1;
   return `${body}${openFence ? `\n${FENCE}` : ''}${tail}`;
@@ -57,7 +56,5 @@ export function clipForFormatting(
   if (max === undefined || max < 1) return { text, clipped: false };
   const room = max * limit * 2;
   if (text.length <= room) return { text, clipped: false };
-  const code = text.charCodeAt(room - 1);
-  const cut = code >= 0xd800 && code <= 0xdbff ? room - 1 : room;
-  return { text: text.slice(0, cut), clipped: true };
+  return { text: text.slice(0, cutIndex(text, room)), clipped: true };
 }

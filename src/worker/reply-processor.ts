@@ -18,7 +18,7 @@ import { effectiveModel } from '../core/tenancy.ts';
 import type { Platform } from '../core/types.ts';
 import { mayReach } from '../core/workspace-reach.ts';
 import type { ReplyJobData, ReplyToPost } from '../jobs/queues.ts';
-import type { Logger } from '../logger.ts';
+import { firstSeen, type Logger } from '../logger.ts';
 import type { Directory } from '../store/directory.ts';
 import type { AgentRecord, HotStore, ReplyContext } from '../store/hot/types.ts';
 import type { CallLimits, LimitClaim } from './call-limits.ts';
@@ -85,8 +85,8 @@ export class RetryableReplyError extends Error {
 
 export function createReplyProcessor(deps: ReplyProcessorDeps) {
   const { store, bus, settings, logger } = deps;
-  /** Agents already reported as answering with the default model (said once per agent and model). */
-  const reported = new Set<string>();
+  /** Agents reported as answering with the default model (said once per agent and model). */
+  const firstReport = firstSeen(10_000);
 
   return async function processReply(job: Job<ReplyJobData>, token?: string): Promise<ReplyOutcome> {
     const { conversationId, agentId, messageId, receivedAt } = job.data;
@@ -124,8 +124,7 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
 
     const choice = effectiveModel(agent.model, settings);
     const { model } = choice;
-    if (choice.notAllowed && !reported.has(`${agentId}:${choice.notAllowed}`) && reported.size < 10_000) {
-      reported.add(`${agentId}:${choice.notAllowed}`);
+    if (choice.notAllowed && firstReport(`${agentId}:${choice.notAllowed}`)) {
       logger.warn(
         { agentId, model: choice.notAllowed, instead: model },
         'agent model is not in ALLOWED_MODELS: it answers with the default model until its model is changed',

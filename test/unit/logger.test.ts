@@ -1,6 +1,6 @@
 import { APICallError, RetryError } from 'ai';
 import { describe, expect, it } from 'vitest';
-import { createLogger, type Logger, logger, redactSecrets } from '../../src/logger.ts';
+import { createLogger, firstSeen, type Logger, logger, redactSecrets } from '../../src/logger.ts';
 
 const SECRET = 'xoxb-SECRET-1234567890';
 
@@ -193,5 +193,18 @@ describe('redactSecrets', () => {
   ];
   it.each(cases)('%s', (_name, text, secrets, expected) => {
     expect(redactSecrets(text, secrets)).toBe(expected);
+  });
+});
+
+describe('firstSeen', () => {
+  it('is true once per key, and remembers at most max keys', () => {
+    const first = firstSeen(2);
+    expect([first('a'), first('a'), first('b'), first('c'), first('a')]).toEqual([
+      true,
+      false,
+      true,
+      false,
+      false,
+    ]);
   });
 });

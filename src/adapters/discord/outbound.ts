@@ -4,6 +4,7 @@
  * a link to the message it answers, and given a nonce so a retried post is refused.
  */
 import { createHash } from 'node:crypto';
+import { cutIndex } from '../../core/clean-text.ts';
 
 export const DISCORD_MESSAGE_LIMIT = 2000;
 /** Discord accepts nonces of at most 25 characters. */
@@ -92,8 +93,7 @@ export function splitMessage(text: string, limit = DISCORD_MESSAGE_LIMIT): strin
 function cutPoint(line: string, room: number): { end: number; resume: number } {
   const space = line.lastIndexOf(' ', room);
   if (space > room / 2) return { end: space, resume: space + 1 };
-  const code = line.charCodeAt(room - 1);
-  const end = code >= 0xd800 && code <= 0xdbff ? room - 1 : room;
+  const end = cutIndex(line, room);
   return { end: Math.max(1, end), resume: Math.max(1, end) };
 }
 

@@ -30,7 +30,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { webApi } from '@slack/bolt';
 import { capParts, clipForFormatting } from '../../core/reply-parts.ts';
 import type { OnPartPosted, OutboundReply } from '../../core/types.ts';
-import type { Logger } from '../../logger.ts';
+import { firstSeen, type Logger } from '../../logger.ts';
 import { formatForSlack, SLACK_TEXT_LIMIT } from './format.ts';
 
 export const REPLY_EVENT_TYPE = 'agent_bridge_reply';
@@ -80,7 +80,7 @@ export function createSlackDelivery(deps: SlackDeliveryDeps) {
   const { logger } = deps;
   const rateLimitRetries = deps.rateLimitRetries ?? 5;
   const lookupBudgetMs = deps.lookupBudgetMs ?? LOOKUP_BUDGET_MS;
-  const refusalsLogged = new Set<string>();
+  const firstRefusal = firstSeen();
 
   async function deliver(reply: OutboundReply, onPosted?: OnPartPosted): Promise<string[]> {
     const source = clipForFormatting(reply.text, reply.maxParts, SLACK_TEXT_LIMIT);
@@ -167,9 +167,7 @@ export function createSlackDelivery(deps: SlackDeliveryDeps) {
     } catch (error) {
       const code = slackErrorCode(error);
       if (code && !TRANSIENT_ERRORS.has(code)) {
-        const first = !refusalsLogged.has(code);
-        refusalsLogged.add(code);
-        logger[first ? 'warn' : 'debug'](
+        logger[firstRefusal(code) ? 'warn' : 'debug'](
           { err: error, code, channel: reply.channelId },
           'slack refused the lookup for an earlier post of a reply; posting it (add the history scopes to avoid duplicates)',
         );

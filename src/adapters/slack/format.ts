@@ -3,6 +3,7 @@
  * no stray `<…>` control sequences) and split into messages Slack shows whole. Pure.
  */
 import slackify from 'slackify-markdown';
+import { cutIndex } from '../../core/clean-text.ts';
 
 /** Per message: Slack truncates `text` at 40,000 characters and folds long ones; 3,000 reads well. */
 export const SLACK_TEXT_LIMIT = 3000;
@@ -242,16 +243,12 @@ function wrapLine(line: string, budget: number): string[] {
     const open = rest.lastIndexOf('<', cut > 0 ? cut : budget);
     if (open > 0 && rest.indexOf('>', open) > (cut > 0 ? cut : budget)) cut = open;
     if (cut <= budget / 4) cut = budget;
-    if (isHighSurrogate(rest.charCodeAt(cut - 1))) cut -= 1;
+    cut = cutIndex(rest, cut);
     pieces.push(rest.slice(0, cut));
     rest = rest.slice(cut).replace(/^ /, '');
   }
   pieces.push(rest);
   return pieces;
-}
-
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
 }
 
 function countFences(line: string): number {

@@ -10,7 +10,7 @@
  * Requests from a team SLACK_ALLOWED_TEAMS leaves out are acknowledged before Bolt sees them.
  */
 import type { App, ReceiverEvent } from '@slack/bolt';
-import type { Logger } from '../../logger.ts';
+import { firstSeen, type Logger } from '../../logger.ts';
 import type { AdapterHooks } from '../hooks.ts';
 
 export interface NoticeDeps {
@@ -32,11 +32,9 @@ export interface Notices {
 
 export function createNotices(deps: NoticeDeps): Notices {
   const { logger } = deps;
-  const said = new Set<string>();
+  const first = firstSeen();
   const once = (key: string, say: () => void): void => {
-    if (said.has(key) || said.size >= 1000) return;
-    said.add(key);
-    say();
+    if (first(key)) say();
   };
 
   return {

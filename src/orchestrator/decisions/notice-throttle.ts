@@ -1,8 +1,9 @@
 /**
  * Notices (help, "no agent here", paused) answer every message that gets no agent, so without a
  * bound anyone could make the bot post as fast as they write. At most one notice per key (the
- * channel or DM: each Slack channel mention opens its own thread) per interval, per process (a notice is a hint, not a reply: a second process posting one more
- * is harmless). Remembers at most `maxKeys` conversations. The clock is passed in: no timers.
+ * channel or DM: each Slack channel mention opens its own thread) per interval, per process (a
+ * notice is a hint, not a reply: a second process posting one more is harmless). Remembers at
+ * most `maxKeys` conversations. The clock is passed in: no timers.
  */
 export const NOTICE_INTERVAL_MS = 60_000;
 
