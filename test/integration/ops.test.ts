@@ -104,6 +104,7 @@ function emitTraffic(bus: EventBus<AgentBridgeEvents>) {
   });
   bus.emit('reply.decided', { ...ref, messageId: 3, reply: false, reason: 'loop_limit' });
   bus.emit('rate.limited', { ...job, scope: 'agent', limit: 'concurrency', retryInMs: 500 });
+  bus.emit('platform.notice', { platform: 'slack', kind: 'app_rate_limited' });
   bus.emit('agent.responding', { ...job, triggerMessageId: 2, attempt: 1, startedAt: new Date() });
   bus.emit('job.failed', {
     ...job,
@@ -155,6 +156,7 @@ describe('/metrics', () => {
       'agent_bridge_loops_prevented_total 1',
       'agent_bridge_rate_limited_waits_total{scope="agent",limit="concurrency"} 1',
       'agent_bridge_rate_limited_waits_total{scope="provider",limit="rate"} 0',
+      'agent_bridge_platform_notices_total{platform="slack",kind="app_rate_limited"} 1',
       'agent_bridge_job_failures_total{queue="replies",final="false"} 1',
       'agent_bridge_job_failures_total{queue="replies",final="true"} 1',
       'agent_bridge_job_failures_total{queue="deliveries",final="true"} 1',
