@@ -47,6 +47,13 @@ export {
 } from './config-env.ts';
 export type SlackMode = 'http' | 'socket' | 'off';
 
+export interface FileLimitsConfig {
+  maxFilesPerMessage: number;
+  maxImageBytes: number;
+  maxTextChars: number;
+  fetchTimeoutMs: number;
+}
+
 export interface Config {
   databaseUrl: string;
   databaseProvider: DatabaseProvider;
@@ -99,6 +106,8 @@ export interface Config {
   maxOutputTokens: number;
   /** The most platform messages one reply is posted as; the last says the rest was cut. */
   maxReplyParts: number;
+  /** Files and images into the model's input (MAX_FILES_PER_MESSAGE and friends). */
+  files: FileLimitsConfig;
   /** How long a job stays locked to its process: a crashed process's job is taken over after this. */
   jobLockMs: number;
   /** How often the sweeper re-enqueues intents with no live job and replies never delivered. */
@@ -194,6 +203,10 @@ const envSchema = z
     LLM_TIMEOUT_MS: int('LLM_TIMEOUT_MS', 1, 3_600_000),
     MAX_OUTPUT_TOKENS: int('MAX_OUTPUT_TOKENS', 1, 1_000_000),
     MAX_REPLY_PARTS: int('MAX_REPLY_PARTS', 1, 100),
+    MAX_FILES_PER_MESSAGE: int('MAX_FILES_PER_MESSAGE', 0, 100),
+    MAX_IMAGE_BYTES: int('MAX_IMAGE_BYTES', 1000, 20_000_000),
+    MAX_FILE_TEXT_CHARS: int('MAX_FILE_TEXT_CHARS', 100, 1_000_000),
+    FILE_FETCH_TIMEOUT_MS: int('FILE_FETCH_TIMEOUT_MS', 100, 600_000),
     JOB_LOCK_MS: int('JOB_LOCK_MS', 1000, 3_600_000),
     SWEEP_INTERVAL_MS: int('SWEEP_INTERVAL_MS', 100, 3_600_000),
     MAX_INGEST_IN_FLIGHT: int('MAX_INGEST_IN_FLIGHT', 1, 1_000_000),
@@ -309,6 +322,12 @@ export function parseConfig(env: Env): Config {
     llmTimeoutMs: e.LLM_TIMEOUT_MS ?? D.LLM_TIMEOUT_MS,
     maxOutputTokens: e.MAX_OUTPUT_TOKENS ?? D.MAX_OUTPUT_TOKENS,
     maxReplyParts: e.MAX_REPLY_PARTS ?? D.MAX_REPLY_PARTS,
+    files: {
+      maxFilesPerMessage: e.MAX_FILES_PER_MESSAGE ?? D.MAX_FILES_PER_MESSAGE,
+      maxImageBytes: e.MAX_IMAGE_BYTES ?? D.MAX_IMAGE_BYTES,
+      maxTextChars: e.MAX_FILE_TEXT_CHARS ?? D.MAX_FILE_TEXT_CHARS,
+      fetchTimeoutMs: e.FILE_FETCH_TIMEOUT_MS ?? D.FILE_FETCH_TIMEOUT_MS,
+    },
     jobLockMs: e.JOB_LOCK_MS ?? D.JOB_LOCK_MS,
     sweepIntervalMs: e.SWEEP_INTERVAL_MS ?? D.SWEEP_INTERVAL_MS,
     maxIngestInFlight: e.MAX_INGEST_IN_FLIGHT ?? D.MAX_INGEST_IN_FLIGHT,

@@ -22,6 +22,7 @@ import type { Db } from './store/database.ts';
 import { createDirectory, type Directory } from './store/directory.ts';
 import type { HotStore } from './store/hot/types.ts';
 import { markWorkspaceReinstalled, markWorkspaceUninstalled } from './store/identities.ts';
+import { createFileInput } from './worker/attachments/index.ts';
 import { createCallLimits } from './worker/call-limits.ts';
 import { createDelivery, mayPostInline } from './worker/delivery.ts';
 import { createModelRegistry, type ModelRegistry } from './worker/providers/registry.ts';
@@ -52,6 +53,9 @@ export type PipelineSettings = Pick<
   | 'allowedModels'
   | 'google'
   | 'openaiCompatible'
+  | 'files'
+  | 'slack'
+  | 'discord'
 >;
 
 /** Redis commands on the acknowledgement path give up after this: the event is refused, not lost. */
@@ -278,7 +282,17 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       keys,
       ...(options.rateWindowMs && { rateWindowMs: options.rateWindowMs }),
     });
+    const files = createFileInput(
+      {
+        ...settings.files,
+        slackApiUrl: settings.slack.apiUrl,
+        slackBotToken: settings.slack.botToken,
+        discordApiUrl: settings.discord.apiUrl,
+      },
+      logger,
+    );
     const processReply = createReplyProcessor({
+      files,
       store,
       directory,
       bus,

@@ -2,6 +2,7 @@
  * The platform-neutral shapes every adapter produces and consumes. The orchestrator and worker
  * only ever see these: no Slack or Discord type crosses this line.
  */
+import type { Attachment } from './attachments.ts';
 
 export type Platform = 'slack' | 'discord' | 'shell';
 
@@ -38,6 +39,8 @@ export interface InboundMessage {
   dmWorkspaceIds?: string[];
   author: InboundAuthor;
   text: string;
+  /** Files the message carried (descriptors only: fetched at reply time, never stored). */
+  attachments?: Attachment[];
   /**
    * Where a reply goes when the platform threads replies: Slack channel messages are answered in
    * their own thread (or the thread they are in). Unset: replies go where the message is.

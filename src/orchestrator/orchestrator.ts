@@ -4,6 +4,8 @@
  * agents' replies), store and schedule through the group commit, then the effects (typing,
  * notices). The platform's acknowledgement waits for the store and the schedule, nothing else.
  */
+
+import { encodeAttachments } from '../core/attachments.ts';
 import type { AgentBridgeEvents, EventBus } from '../core/events.ts';
 import type { InboundMessage, Platform, PlatformAdapter } from '../core/types.ts';
 import { replyDebounceKey, replyJobId } from '../jobs/ids.ts';
@@ -170,6 +172,7 @@ export function createOrchestrator(deps: OrchestratorDeps) {
         conversationId: conversation.id,
         authorId,
         content: message.text,
+        attachments: encodeAttachments(message.attachments),
         platformMessageId: message.platformMessageId,
         platformEventId: message.platformEventId,
         sentAt: message.sentAt,

@@ -15,6 +15,8 @@ export interface ContextMessage {
   authorIsBot?: boolean;
   /** A reply: the highest message id its model call saw. It is shown right after that message. */
   answersThrough?: number | null;
+  /** Files the message carried: a message with files and no text is still a turn. */
+  attachments?: readonly unknown[] | undefined;
 }
 
 export interface ContextTurn {
@@ -76,7 +78,11 @@ function displayName(name: string | null | undefined): string {
 }
 
 export function buildModelContext(input: ModelContextInput): ModelContext {
-  const live = inAnswerOrder(input.messages.filter((message) => message.content.trim() !== ''));
+  const live = inAnswerOrder(
+    input.messages.filter(
+      (message) => message.content.trim() !== '' || (message.attachments?.length ?? 0) > 0,
+    ),
+  );
   const isOwn = (message: ContextMessage): boolean => message.agentId === input.agent.id;
 
   const participants = new Set(live.filter((message) => !isOwn(message)).map((m) => speakerOf(m).key));

@@ -21,6 +21,7 @@ import type { ReplyJobData, ReplyToPost } from '../jobs/queues.ts';
 import { firstSeen, type Logger } from '../logger.ts';
 import type { Directory } from '../store/directory.ts';
 import type { AgentRecord, HotStore, ReplyContext } from '../store/hot/types.ts';
+import type { FileInput } from './attachments/index.ts';
 import type { CallLimits, LimitClaim } from './call-limits.ts';
 import { buildModelContext, type ModelContext } from './context-builder.ts';
 import { callModel, isModelCallError } from './llm-call.ts';
@@ -50,6 +51,8 @@ export interface ReplyProcessorDeps {
   bus: EventBus<AgentBridgeEvents>;
   limits: CallLimits;
   models: ModelRegistry;
+  /** Adds the files of the context's messages to the model input (absent: files are left out). */
+  files?: FileInput;
   settings: ReplySettings;
   logger: Logger;
   /** Posts a stored reply: inline where the adapter lives, else through the deliveries queue. */
@@ -164,16 +167,19 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
         }
         const prompt = promptFor(agent, context);
         if (prompt.messages.length === 0) {
-          // Only empty messages wait (a file with no text): nothing the model could answer.
+          // Only empty messages wait (no text, no file): nothing the model could answer.
           await store.releaseIntents(conversationId, agentId);
           await deps.cancel(conversationId, agentId);
           return { skipped: 'nothing_to_answer' };
         }
+        const input = deps.files
+          ? await deps.files.modelInput(prompt, context.messages, job.data.target.platform, model)
+          : prompt;
         bus.emit('agent.responding', { ...ref, triggerMessageId: messageId, attempt, startedAt });
         const result = await callModel({
           model: deps.models.resolve(model),
-          system: prompt.system,
-          messages: prompt.messages,
+          system: input.system,
+          messages: input.messages,
           timeoutMs: settings.llmTimeoutMs,
           maxOutputTokens: settings.maxOutputTokens,
         });
@@ -190,8 +196,8 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
           status: 'completed',
           llm: {
             model,
-            system: prompt.system,
-            userTurns: prompt.turns.filter((turn) => turn.role === 'user'),
+            system: input.system,
+            userTurns: input.turns.filter((turn) => turn.role === 'user'),
             inputTokens: result.usage.inputTokens,
             outputTokens: result.usage.outputTokens,
           },

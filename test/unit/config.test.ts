@@ -71,6 +71,12 @@ describe('parseConfig defaults', () => {
       llmTimeoutMs: 60000,
       maxOutputTokens: 2048,
       maxReplyParts: 5,
+      files: {
+        maxFilesPerMessage: 4,
+        maxImageBytes: 5_000_000,
+        maxTextChars: 20_000,
+        fetchTimeoutMs: 10_000,
+      },
       jobLockMs: 30000,
       sweepIntervalMs: 30000,
       maxIngestInFlight: 2000,

@@ -14,6 +14,7 @@ import {
   type Message,
   MessageType,
 } from 'discord.js';
+import type { Attachment } from '../../core/attachments.ts';
 import type { InboundAuthor, InboundMessage } from '../../core/types.ts';
 import { DISCORD_DM_WORKSPACE } from '../../core/workspace-reach.ts';
 import type { MessageChange } from '../../orchestrator/orchestrator.ts';
@@ -71,7 +72,8 @@ export async function toInbound(message: Message, ctx: InboundContext): Promise<
     ...location,
     ...(dmWorkspaceIds && { dmWorkspaceIds }),
     author,
-    text: textOf(message),
+    text: message.content,
+    ...(message.attachments.size > 0 && { attachments: attachmentsOf(message) }),
     mentionedUserIds: [...message.mentions.users.keys()],
     ...(repliedToAgentId && { repliedToAgentId }),
     platformMessageId: message.id,
@@ -125,9 +127,15 @@ async function locate(
   return { workspaceId: guildId, channelId };
 }
 
-function textOf(message: Message): string {
-  const files = [...message.attachments.values()].map((a) => `[attachment: ${a.name}]`);
-  return [message.content, ...files].filter((part) => part !== '').join('\n');
+/** Discord attachments as descriptors: the model sees them at reply time (worker/attachments). */
+function attachmentsOf(message: Message): Attachment[] {
+  return [...message.attachments.values()].map((a) => ({
+    name: a.name,
+    ...(a.contentType && { mimetype: a.contentType }),
+    size: a.size,
+    url: a.url,
+    id: a.id,
+  }));
 }
 
 /** Set when the message is one of our own posts: through our webhook, or with a nonce we sent. */

@@ -3,6 +3,7 @@
  * reply is the orchestrator's call; this only drops what is not a message (joins, topics), our
  * own posts, and the `message` twin of an `app_mention`.
  */
+import type { Attachment } from '../../core/attachments.ts';
 import type { BotIdentity, InboundMessage } from '../../core/types.ts';
 import type { MessageChange } from '../../orchestrator/orchestrator.ts';
 import { decodeEntities } from './format.ts';
@@ -27,6 +28,19 @@ export interface SlackMessageEvent {
   message?: SlackMessageEvent;
   previous_message?: SlackMessageEvent;
   deleted_ts?: string;
+  /** `file_share` messages (and others with uploads): the files shared. */
+  files?: SlackFile[];
+}
+
+/** The fields of a Slack file object this adapter reads. */
+export interface SlackFile {
+  id?: string;
+  name?: string;
+  title?: string;
+  mimetype?: string;
+  size?: number;
+  url_private?: string;
+  url_private_download?: string;
 }
 
 export interface EventEnvelope {
@@ -133,6 +147,7 @@ export function translateEvent(
       ...(isSystem && { isSystem }),
     },
     text: decodeEntities(text),
+    ...(event.files?.length && { attachments: event.files.map(slackAttachment) }),
     mentionedUserIds: mentions,
     platformMessageId: event.ts,
     ...(envelope.eventId && { platformEventId: envelope.eventId }),
@@ -184,6 +199,21 @@ function deletion(event: SlackMessageEvent, channel: string, envelope: EventEnve
       threadId: previous ? threadOf({ ts, thread_ts: previous.thread_ts }) : undefined,
       platformMessageId: ts,
     },
+  };
+}
+
+/**
+ * A Slack file as a descriptor. A Slack Connect file from another organisation comes with only its
+ * id (`file_access: check_file_info`, no urls): it is named, not fetched.
+ */
+export function slackAttachment(file: SlackFile): Attachment {
+  const url = file.url_private_download ?? file.url_private;
+  return {
+    name: file.name || file.title || file.id || 'file',
+    ...(file.mimetype && { mimetype: file.mimetype }),
+    ...(typeof file.size === 'number' && { size: file.size }),
+    ...(url && { url }),
+    ...(file.id && { id: file.id }),
   };
 }
 

@@ -24,6 +24,7 @@ export const BOT_SCOPES = [
   'chat:write',
   'chat:write.customize',
   'commands',
+  'files:read',
   'groups:history',
   'im:history',
   'im:read',

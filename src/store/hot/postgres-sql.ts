@@ -32,10 +32,11 @@ export const SQL = {
   channelAgentIds: `SELECT ca."agentId" FROM channel_agents ca JOIN agents a ON a.id = ca."agentId"
     WHERE ca.platform = $1 AND ca."channelId" = $2 AND a."isActive"`,
   insertInbound: `INSERT INTO messages ("conversationId", "authorId", content, "platformMessageId",
-      "platformEventId", "sentAt", "pendingAgentId", "isActive", "createdAt", "updatedAt")
-    SELECT c, a, t, p, e, s, g, true, $8, $8
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamp[], $7::text[])
-      WITH ORDINALITY AS x(c, a, t, p, e, s, g, n)
+      "platformEventId", "sentAt", "pendingAgentId", attachments, "isActive", "createdAt", "updatedAt")
+    SELECT c, a, t, p, e, s, g, f, true, $8, $8
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamp[], $7::text[],
+        $9::text[])
+      WITH ORDINALITY AS x(c, a, t, p, e, s, g, f, n)
     ORDER BY n
     ON CONFLICT DO NOTHING
     RETURNING id, "conversationId", "platformMessageId"`,
@@ -55,21 +56,21 @@ export const SQL = {
   // which workspaces the conversation and the agent belong to (part 3, for `mayReach`).
   readContext: `SELECT 0 AS part, w.id, w.content, w."agentId", a.name AS "agentName", w."authorId",
         u."displayName" AS "authorName", COALESCE(u."isBot", false) AS "authorIsBot", w."answersThrough",
-        u."externalId" AS "authorExternalId"
-      FROM (SELECT id, content, "agentId", "authorId", "answersThrough" FROM messages
+        u."externalId" AS "authorExternalId", w.attachments
+      FROM (SELECT id, content, "agentId", "authorId", "answersThrough", attachments FROM messages
             WHERE "conversationId" = $1 AND "isActive" ORDER BY id DESC LIMIT $3) w
       LEFT JOIN users u ON u.id = w."authorId"
       LEFT JOIN agents a ON a.id = w."agentId"
     UNION ALL
-    SELECT 1, p.id, NULL, NULL, NULL, NULL, NULL, false, NULL, NULL FROM (
+    SELECT 1, p.id, NULL, NULL, NULL, NULL, NULL, false, NULL, NULL, NULL FROM (
       SELECT id FROM messages WHERE "pendingAgentId" = $2 AND "conversationId" = $1 AND "isActive"
       ORDER BY id LIMIT ${PENDING_LIMIT}) p
     UNION ALL
     SELECT 2, COALESCE((SELECT id FROM messages
         WHERE "conversationId" = $1 AND "agentId" = $2 AND "afterReplyId" IS NOT NULL
-        ORDER BY "afterReplyId" DESC LIMIT 1), 0), NULL, NULL, NULL, NULL, NULL, false, NULL, NULL
+        ORDER BY "afterReplyId" DESC LIMIT 1), 0), NULL, NULL, NULL, NULL, NULL, false, NULL, NULL, NULL
     UNION ALL
-    SELECT 3, NULL, c."workspaceId", cw."externalId", cw.platform, a."workspaceId", aw.platform, false, NULL, NULL
+    SELECT 3, NULL, c."workspaceId", cw."externalId", cw.platform, a."workspaceId", aw.platform, false, NULL, NULL, NULL
       FROM conversations c JOIN workspaces cw ON cw.id = c."workspaceId",
         agents a JOIN workspaces aw ON aw.id = a."workspaceId"
       WHERE c.id = $1 AND a.id = $2`,

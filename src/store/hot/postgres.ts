@@ -137,6 +137,7 @@ export function openPostgresHotStore(options: PostgresHotStoreOptions): HotStore
         batch.map((r) => utc(r.sentAt)),
         batch.map((r) => r.pendingAgentId ?? null),
         utc(now),
+        batch.map((r) => r.attachments ?? null),
       ]);
       const inserted = new Map(
         insertedRows.map((row) => [`${row.conversationId}\u0000${row.platformMessageId}`, row]),

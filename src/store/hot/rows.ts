@@ -1,4 +1,5 @@
 /** Store rows to records, for both providers: they differ only in how booleans and times arrive. */
+import { decodeAttachments } from '../../core/attachments.ts';
 import type { Platform } from '../../core/types.ts';
 import type {
   AgentRecord,
@@ -81,6 +82,8 @@ export function rowReaders(read: ColumnReader) {
             authorIsBot: read.bool(row.authorIsBot),
             answersThrough: (row.answersThrough as number | null) ?? null,
           };
+          const attachments = decodeAttachments(row.attachments);
+          if (attachments.length > 0) message.attachments = attachments;
           context.messages.push(message);
         } else if (row.part === 1) context.pendingIds.push(row.id as number);
         else if (row.part === 2) context.lastReplyId = (row.id as number | null) ?? 0;

@@ -31,8 +31,8 @@ export const SQL = {
   channelAgentIds: `SELECT ca.agentId FROM channel_agents ca JOIN agents a ON a.id = ca.agentId
     WHERE ca.platform = ? AND ca.channelId = ? AND a.isActive = 1`,
   insertInbound: `INSERT INTO messages (conversationId, authorId, content, platformMessageId, platformEventId,
-      sentAt, pendingAgentId, isActive, createdAt, updatedAt)
-    VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+      sentAt, pendingAgentId, attachments, isActive, createdAt, updatedAt)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
     ON CONFLICT DO NOTHING
     RETURNING id`,
   findInbound: `SELECT id, conversationId, pendingAgentId, answeredById FROM messages
@@ -54,21 +54,21 @@ export const SQL = {
   // which workspaces the conversation and the agent belong to (part 3, for `mayReach`).
   readContext: `SELECT 0 AS part, w.id, w.content, w.agentId, a.name AS agentName, w.authorId,
         u.displayName AS authorName, COALESCE(u.isBot, 0) AS authorIsBot, w.answersThrough,
-        u.externalId AS authorExternalId
-      FROM (SELECT id, content, agentId, authorId, answersThrough FROM messages
+        u.externalId AS authorExternalId, w.attachments
+      FROM (SELECT id, content, agentId, authorId, answersThrough, attachments FROM messages
             WHERE conversationId = @conversation AND isActive = 1 ORDER BY id DESC LIMIT @limit) w
       LEFT JOIN users u ON u.id = w.authorId
       LEFT JOIN agents a ON a.id = w.agentId
     UNION ALL
-    SELECT 1, id, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL FROM (
+    SELECT 1, id, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL FROM (
       SELECT id FROM messages WHERE pendingAgentId = @agent AND conversationId = @conversation AND isActive = 1
       ORDER BY id LIMIT ${PENDING_LIMIT})
     UNION ALL
     SELECT 2, COALESCE((SELECT id FROM messages
         WHERE conversationId = @conversation AND agentId = @agent AND afterReplyId IS NOT NULL
-        ORDER BY afterReplyId DESC LIMIT 1), 0), NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL
+        ORDER BY afterReplyId DESC LIMIT 1), 0), NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL
     UNION ALL
-    SELECT 3, NULL, c.workspaceId, cw.externalId, cw.platform, a.workspaceId, aw.platform, 0, NULL, NULL
+    SELECT 3, NULL, c.workspaceId, cw.externalId, cw.platform, a.workspaceId, aw.platform, 0, NULL, NULL, NULL
       FROM conversations c JOIN workspaces cw ON cw.id = c.workspaceId,
         agents a JOIN workspaces aw ON aw.id = a.workspaceId
       WHERE c.id = @conversation AND a.id = @agent`,

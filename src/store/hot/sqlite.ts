@@ -235,6 +235,7 @@ export function openSqliteHotStore(options: SqliteHotStoreOptions): HotStore {
               record.platformEventId ?? null,
               sqliteTime(record.sentAt),
               record.pendingAgentId ?? null,
+              record.attachments ?? null,
               stamp,
               stamp,
             );

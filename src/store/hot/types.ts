@@ -8,6 +8,7 @@
  * model call saw and links each answered message to it (`answeredById`); the chain key
  * (conversation, agent, afterReplyId) lets two runs of the same work store at most one reply.
  */
+import type { Attachment } from '../../core/attachments.ts';
 import type { Platform } from '../../core/types.ts';
 import type { ReachFacts } from '../../core/workspace-reach.ts';
 
@@ -62,6 +63,8 @@ export interface InboundRecord {
   conversationId: string;
   authorId: string;
   content: string;
+  /** The stored attachment descriptors (core/attachments.ts), if the message carried files. */
+  attachments?: string | null | undefined;
   platformMessageId: string;
   platformEventId?: string | undefined;
   sentAt: Date;
@@ -94,6 +97,8 @@ export interface ContextMessage {
   authorIsBot: boolean;
   /** A reply: the highest message id its model call saw (what it answers). */
   answersThrough: number | null;
+  /** Files the message carried (descriptors). */
+  attachments?: Attachment[];
 }
 
 export interface ReplyContext {

@@ -42,6 +42,7 @@ describe('slackManifest', () => {
         'chat:write',
         'chat:write.customize',
         'commands',
+        'files:read',
         'groups:history',
         'im:history',
         'im:read',
