@@ -24,6 +24,7 @@ import {
   sendJson,
   startLoopbackServer,
 } from './fake-http.ts';
+import { SlackFileHost } from './slack-files.ts';
 import { SlackMessageStore, type StoredSlackMessage } from './slack-messages.ts';
 
 export type { StoredSlackMessage } from './slack-messages.ts';
@@ -109,6 +110,8 @@ export interface FakeSlackApi {
   addMessage(message: Omit<StoredSlackMessage, 'ts'> & { ts?: string }): StoredSlackMessage;
   /** Bodies posted to upload URLs. */
   readonly uploads: SlackUpload[];
+  /** files.slack.com: `files.add(…)` hosts a file and returns its files[] entry for an event. */
+  readonly files: SlackFileHost;
   /** Forgets calls, scripts, responses, uploads and messages. */
   reset(): void;
   close(): Promise<void>;
@@ -129,6 +132,7 @@ export async function startFakeSlackApi(
   const users = new Map<string, SlackUser>();
   const store = new SlackMessageStore();
   const uploads: SlackUpload[] = [];
+  const files = new SlackFileHost(() => origin, bot.teamId, token);
   let socketUrl: string | undefined;
   let counter = 0;
   let origin = '';
@@ -245,6 +249,7 @@ export async function startFakeSlackApi(
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (files.handle(req, res, url.pathname)) return;
     const upload = /^\/upload\/([^/]+)$/.exec(url.pathname);
     if (upload?.[1]) {
       uploads.push({
@@ -353,7 +358,9 @@ export async function startFakeSlackApi(
     allMessages: () => store.all(),
     addMessage: (message) => store.add(message),
     uploads,
+    files,
     reset() {
+      files.reset();
       log.clear();
       responses.clear();
       queued.clear();

@@ -12,6 +12,11 @@ export interface FetchFileOptions {
   maxBytes: number;
   /** Give up at once when the server says (Content-Length) the file is over `maxBytes`. */
   wholeOrNothing?: boolean;
+  /**
+   * An HTML answer is a web page, not the file (Slack may serve its login page with HTTP 200 to a
+   * request whose token it does not accept): refused unless the file itself is HTML.
+   */
+  refuseHtml?: boolean;
 }
 
 export type FetchedFile =
@@ -29,7 +34,15 @@ export async function fetchFile(url: string, options: FetchFileOptions): Promise
     });
     if (response.status !== 200) {
       await response.body?.cancel().catch(() => undefined);
-      return { ok: false, reason: `HTTP ${response.status}` };
+      const redirected = response.status >= 300 && response.status < 400;
+      return {
+        ok: false,
+        reason: redirected ? `HTTP ${response.status}, not authorised` : `HTTP ${response.status}`,
+      };
+    }
+    if (options.refuseHtml && /^text\/html\b/i.test(response.headers.get('content-type') ?? '')) {
+      await response.body?.cancel().catch(() => undefined);
+      return { ok: false, reason: 'a web page came back instead of the file, not authorised' };
     }
     const declared = Number(response.headers.get('content-length') ?? Number.NaN);
     if (options.wholeOrNothing && declared > options.maxBytes) {

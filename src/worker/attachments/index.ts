@@ -88,6 +88,7 @@ export function createFileInput(settings: FileSettings, logger?: Logger): FileIn
       timeoutMs: settings.fetchTimeoutMs,
       maxBytes: step.maxBytes,
       wholeOrNothing: step.kind === 'image',
+      refuseHtml: !/html/i.test(step.file.mimetype ?? ''),
     });
   }
 }
