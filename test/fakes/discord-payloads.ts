@@ -149,6 +149,8 @@ export interface MessageSpec {
   replyTo?: { id: string; message?: Json };
   webhookId?: string;
   nonce?: string;
+  /** Attachment objects (see DiscordCdn.add). */
+  attachments?: Json[];
 }
 
 export function messagePayload(spec: MessageSpec): Json {
@@ -167,7 +169,7 @@ export function messagePayload(spec: MessageSpec): Json {
     mention_everyone: false,
     mentions: (spec.mentions ?? []).map(userPayload),
     mention_roles: [],
-    attachments: [],
+    attachments: spec.attachments ?? [],
     embeds: [],
     components: [],
     pinned: false,

@@ -7,6 +7,7 @@
  */
 
 import { TEST_SECRETS } from '../support/test-secrets.ts';
+import { DiscordCdn } from './discord-cdn.ts';
 import { FakeGateway } from './discord-gateway.ts';
 import {
   ChannelKind,
@@ -73,6 +74,8 @@ export interface FakeDiscord {
   joinGuild(name: string, members?: FakeUser[]): FakeGuild & { lobby: FakeChannel };
   /** Guilds the bot left (DELETE /users/@me/guilds/:id), in order; each got its GUILD_DELETE. */
   left: string[];
+  /** cdn.discordapp.com: `cdn.add(channelId, …)` hosts a file and returns its attachment object. */
+  cdn: DiscordCdn;
   close(): Promise<void>;
 }
 
@@ -141,7 +144,11 @@ export async function startFakeDiscord(
     },
     echo: (message) => gateway.dispatch('MESSAGE_CREATE', message),
   });
-  const http = await startLoopbackServer((req, res) => rest.handle(req, res));
+  const cdn = new DiscordCdn(() => http.origin);
+  const http = await startLoopbackServer(async (req, res) => {
+    if (cdn.handle(req, res, new URL(req.url ?? '/', 'http://fake').pathname)) return;
+    await rest.handle(req, res);
+  });
 
   return {
     apiUrl: `${http.origin}/api`,
@@ -227,6 +234,7 @@ export async function startFakeDiscord(
       return joined;
     },
     left,
+    cdn,
     async close() {
       await gateway.close();
       await http.close();

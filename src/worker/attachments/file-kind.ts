@@ -79,5 +79,5 @@ export function fileKind(file: Pick<Attachment, 'name' | 'mimetype'>): FileKind 
 export function formatBytes(bytes: number): string {
   if (bytes >= 1_000_000) return `${(bytes / 1_000_000).toFixed(1).replace(/\.0$/, '')} MB`;
   if (bytes >= 1000) return `${Math.round(bytes / 1000)} KB`;
-  return `${bytes} bytes`;
+  return bytes === 1 ? '1 byte' : `${bytes} bytes`;
 }
