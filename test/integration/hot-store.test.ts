@@ -74,6 +74,24 @@ for (const provider of providers) {
       return record;
     }
 
+    it('stores the file descriptors with the message in the same write and reads them back in the context', async () => {
+      const convo = await conversation();
+      const files = [
+        { name: 'a.png', mimetype: 'image/png', size: 3, url: 'https://files.slack.com/a', id: 'F1' },
+      ];
+      const [withFiles, plain] = await store.insertInbound([
+        inbound(convo.id, '', { attachments: JSON.stringify(files) }),
+        inbound(convo.id, 'no files'),
+      ]);
+      expect(withFiles?.stored && plain?.stored).toBe(true);
+      const context = await store.readContext(convo.id, agentId, 10);
+      expect(context.messages.map((m) => [m.content, m.attachments])).toEqual([
+        ['', files],
+        ['no files', undefined],
+      ]);
+      expect(context.pendingIds).toHaveLength(2);
+    });
+
     it('finds or creates workspaces, people and conversations, the same row every time', async () => {
       expect(await store.ensureWorkspace('slack', 'T-HOT')).toEqual({ id: workspaceId, uninstalled: false });
       const renamed = await store.ensureUser({
