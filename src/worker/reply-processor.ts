@@ -51,8 +51,8 @@ export interface ReplyProcessorDeps {
   bus: EventBus<AgentBridgeEvents>;
   limits: CallLimits;
   models: ModelRegistry;
-  /** Adds the files of the context's messages to the model input (absent: files are left out). */
-  files?: FileInput;
+  /** Adds the files of the context's messages to the model input. */
+  files: FileInput;
   settings: ReplySettings;
   logger: Logger;
   /** Posts a stored reply: inline where the adapter lives, else through the deliveries queue. */
@@ -172,9 +172,7 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
           await deps.cancel(conversationId, agentId);
           return { skipped: 'nothing_to_answer' };
         }
-        const input = deps.files
-          ? await deps.files.modelInput(prompt, context.messages, job.data.target.platform, model)
-          : prompt;
+        const input = await deps.files.modelInput(prompt, context.messages, job.data.target.platform, model);
         bus.emit('agent.responding', { ...ref, triggerMessageId: messageId, attempt, startedAt });
         const result = await callModel({
           model: deps.models.resolve(model),
