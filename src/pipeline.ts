@@ -22,7 +22,7 @@ import type { Db } from './store/database.ts';
 import { createDirectory, type Directory } from './store/directory.ts';
 import type { HotStore } from './store/hot/types.ts';
 import { markWorkspaceReinstalled, markWorkspaceUninstalled } from './store/identities.ts';
-import { createFileInput } from './worker/attachments/index.ts';
+import { fileInputFor } from './worker/attachments/index.ts';
 import { createCallLimits } from './worker/call-limits.ts';
 import { createDelivery, mayPostInline } from './worker/delivery.ts';
 import { createModelRegistry, type ModelRegistry } from './worker/providers/registry.ts';
@@ -282,17 +282,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       keys,
       ...(options.rateWindowMs && { rateWindowMs: options.rateWindowMs }),
     });
-    const files = createFileInput(
-      {
-        ...settings.files,
-        slackApiUrl: settings.slack.apiUrl,
-        slackBotToken: settings.slack.botToken,
-        discordApiUrl: settings.discord.apiUrl,
-      },
-      logger,
-    );
     const processReply = createReplyProcessor({
-      files,
+      files: fileInputFor(settings, logger),
       store,
       directory,
       bus,

@@ -10,7 +10,7 @@ import { type AgentBridgeEvents, createEventBus, type EventBus } from '../../src
 import type { ReplyJobData } from '../../src/jobs/queues.ts';
 import { scheduleDelivery } from '../../src/jobs/schedule.ts';
 import { createDirectory } from '../../src/store/directory.ts';
-import { createFileInput } from '../../src/worker/attachments/index.ts';
+import { fileInputFor } from '../../src/worker/attachments/index.ts';
 import { createCallLimits } from '../../src/worker/call-limits.ts';
 import { createModelRegistry } from '../../src/worker/providers/registry.ts';
 import { createReplyProcessor, type ReplyOutcome } from '../../src/worker/reply-processor.ts';
@@ -32,12 +32,7 @@ export function replyRunner(h: Harness): ReplyRunner {
   const bus = createEventBus({ onListenerError: (error) => logger.error({ err: error }, 'listener failed') });
   const { queues, redis, keys } = h.pipeline;
   const processReply = createReplyProcessor({
-    files: createFileInput({
-      ...config.files,
-      slackApiUrl: config.slack.apiUrl,
-      slackBotToken: config.slack.botToken,
-      discordApiUrl: config.discord.apiUrl,
-    }),
+    files: fileInputFor(config),
     store: h.store,
     directory: createDirectory(h.store),
     bus,

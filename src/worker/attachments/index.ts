@@ -4,6 +4,7 @@
  * byte cap, and rendered. A failed fetch becomes a note, never a failed reply. Nothing fetched is
  * kept beyond the model call.
  */
+import type { Config } from '../../config.ts';
 import type { Attachment } from '../../core/attachments.ts';
 import type { Platform } from '../../core/types.ts';
 import type { Logger } from '../../logger.ts';
@@ -43,6 +44,22 @@ const PARALLEL_FETCHES = 4;
 export function modelTakesImages(model: string): boolean {
   const spec = parseModelSpec(model);
   return spec.ok && spec.provider === 'google';
+}
+
+/** The FileInput the service runs with: the limits and platform hosts of its configuration. */
+export function fileInputFor(
+  config: Pick<Config, 'files' | 'slack' | 'discord'>,
+  logger?: Logger,
+): FileInput {
+  return createFileInput(
+    {
+      ...config.files,
+      slackApiUrl: config.slack.apiUrl,
+      slackBotToken: config.slack.botToken,
+      discordApiUrl: config.discord.apiUrl,
+    },
+    logger,
+  );
 }
 
 export function createFileInput(settings: FileSettings, logger?: Logger): FileInput {
