@@ -72,7 +72,8 @@ export async function toInbound(message: Message, ctx: InboundContext): Promise<
     ...location,
     ...(dmWorkspaceIds && { dmWorkspaceIds }),
     author,
-    text: message.content,
+    // discord.js types content as a string; a payload without it (no MESSAGE_CONTENT intent) gives null.
+    text: typeof message.content === 'string' ? message.content : '',
     ...(message.attachments.size > 0 && { attachments: attachmentsOf(message) }),
     mentionedUserIds: [...message.mentions.users.keys()],
     ...(repliedToAgentId && { repliedToAgentId }),
@@ -129,12 +130,13 @@ async function locate(
 
 /** Discord attachments as descriptors: the model sees them at reply time (worker/attachments). */
 function attachmentsOf(message: Message): Attachment[] {
+  // Typed as always present, but a payload may lack any of them: what is missing is left out.
   return [...message.attachments.values()].map((a) => ({
-    name: a.name,
-    ...(a.contentType && { mimetype: a.contentType }),
-    size: a.size,
-    url: a.url,
-    id: a.id,
+    name: typeof a.name === 'string' && a.name !== '' ? a.name : 'attachment',
+    ...(typeof a.contentType === 'string' && { mimetype: a.contentType }),
+    ...(Number.isFinite(a.size) && { size: a.size }),
+    ...(typeof a.url === 'string' && { url: a.url }),
+    ...(typeof a.id === 'string' && { id: a.id }),
   }));
 }
 

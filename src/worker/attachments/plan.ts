@@ -45,8 +45,9 @@ export function planFiles(
 function stepFor(file: Attachment, limits: FileLimits, modelTakesImages: boolean): FileStep {
   const kind = fileKind(file);
   const described = describe(file);
-  if (kind === 'other') return { kind: 'note', text: `[file: ${described}: not readable by the model]` };
+  // A Slack Connect file from another organisation comes with its id only: no URL to fetch.
   if (!file.url) return { kind: 'note', text: `[file: ${described}: not available to the bot]` };
+  if (kind === 'other') return { kind: 'note', text: `[file: ${described}: not readable by the model]` };
   if (kind === 'image') {
     if (!modelTakesImages) {
       return {

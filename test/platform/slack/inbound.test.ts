@@ -4,12 +4,34 @@ import {
   type SlackMessageEvent,
   translateEvent,
 } from '../../../src/adapters/slack/inbound.ts';
+import { loadFixtures } from '../../fixtures/load.ts';
 
 const bot = { userId: 'UBOT', botId: 'BBOT', name: 'agent-bridge' };
 const envelope = { teamId: 'T1', eventId: 'Ev1' };
 const translate = (event: SlackMessageEvent, name?: string) => translateEvent(event, envelope, bot, name);
 
 describe('translateEvent', () => {
+  it('keeps the files of a file_share as descriptors (the recorded doc and Slack Connect events)', () => {
+    const fixture = (name: string) =>
+      (loadFixtures('slack').find((f) => f.name === name)?.payload as { event: SlackMessageEvent }).event;
+    const shared = translate(fixture('file-share-im'));
+    expect(shared.kind === 'inbound' && shared.message.attachments).toEqual([
+      {
+        name: 'ghostrap.png',
+        mimetype: 'image/png',
+        size: 196920,
+        url: 'https://files.slack.com/files-pri/T061EG9R6-F0RDC39U1/download/ghostrap.png',
+        id: 'F0RDC39U1',
+      },
+    ]);
+    expect(shared.kind === 'inbound' && shared.message.text).toBe('We got one!');
+    // A file from another organisation: its id only, nothing to download.
+    const connect = translate(fixture('file-share-slack-connect'));
+    expect(connect.kind === 'inbound' && connect.message.attachments).toEqual([
+      { name: 'F123ABC456', id: 'F123ABC456' },
+    ]);
+  });
+
   it('turns a DM into a direct InboundMessage with the event id', () => {
     const result = translate({
       type: 'message',
