@@ -1,7 +1,8 @@
 /**
  * The model's input with the files of each message added to its turn: pure. A turn without files
- * stays a plain string; a turn with files becomes its text followed by one part per file. The
- * turns returned say, as text, what the model saw (they go to llm_messages).
+ * stays a plain string; a turn with an image becomes its text followed by one part per file; with
+ * text files and notes only, it is one string. The turns returned say, as text, what the model saw
+ * (they go to llm_messages).
  */
 import type { ModelMessage } from 'ai';
 import type { ContextTurn, ModelContext } from '../context-builder.ts';
@@ -23,10 +24,17 @@ export function withFiles(prompt: ModelContext, files: ReadonlyMap<number, Rende
       turns.push(turn);
       continue;
     }
-    const text = turn.content.trim() === '' ? [] : [{ type: 'text' as const, text: turn.content }];
-    messages.push({ role: 'user', content: [...text, ...rendered.map((file) => file.part)] });
-    const seen = [turn.content, ...rendered.map((file) => file.seen)].filter((line) => line.trim() !== '');
-    turns.push({ ...turn, content: seen.join('\n') });
+    const seen = [turn.content, ...rendered.map((file) => file.seen)]
+      .filter((line) => line.trim() !== '')
+      .join('\n');
+    if (rendered.every((file) => file.part.type === 'text')) {
+      // Text only: one string, as every provider (and every OpenAI-compatible server) takes it.
+      messages.push({ role: 'user', content: seen });
+    } else {
+      const text = turn.content.trim() === '' ? [] : [{ type: 'text' as const, text: turn.content }];
+      messages.push({ role: 'user', content: [...text, ...rendered.map((file) => file.part)] });
+    }
+    turns.push({ ...turn, content: seen });
   }
   return { system: prompt.system, messages, turns };
 }

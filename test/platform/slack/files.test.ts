@@ -45,6 +45,11 @@ describe('slack files into the model', () => {
     h.gemini.reset();
   });
 
+  /** The text of the last user turn of the model's only request, its parts one per line. */
+  async function lastUserText(): Promise<string> {
+    return (await lastUserParts()).map((part) => part.text ?? '[non-text part]').join('\n');
+  }
+
   /** The parts of the last user turn of the model's only request. */
   async function lastUserParts(): Promise<GeminiPart[]> {
     const [request] = await h.gemini.waitForRequests(1);
@@ -101,14 +106,14 @@ describe('slack files into the model', () => {
     ];
     await h.sendEvent(fileShare({ channel: 'D0TXT', text: 'why does it fail?', files }));
 
-    const parts = await lastUserParts();
-    const texts = parts.map((part) => part.text);
-    expect(texts[0]).toBe('why does it fail?');
-    expect(texts[1]).toBe(
-      `[file: build.log]\n\`\`\`\n${log.slice(0, 200).replace(/\n$/, '')}\n\`\`\`\n[build.log: cut at 200 characters]`,
+    expect(await lastUserText()).toBe(
+      [
+        'why does it fail?',
+        `[file: build.log]\n\`\`\`\n${log.slice(0, 200).replace(/\n$/, '')}\n\`\`\`\n[build.log: cut at 200 characters]`,
+        '[file: report.pdf (application/pdf, 8 bytes): not readable by the model]',
+        '[not included, over the limit of 2 files per message: extra.csv]',
+      ].join('\n'),
     );
-    expect(texts[2]).toBe('[file: report.pdf (application/pdf, 8 bytes): not readable by the model]');
-    expect(texts[3]).toBe('[not included, over the limit of 2 files per message: extra.csv]');
     // Only the text file was fetched: the PDF is named, the third file is over the limit.
     expect(h.slack.files.requests.map((r) => r.path)).toEqual([expect.stringContaining('build.log')]);
     const [turn] = await llmTurns('D0TXT');
@@ -119,11 +124,9 @@ describe('slack files into the model', () => {
   it('names an image over the size limit without fetching it', async () => {
     const big = h.slack.files.add({ name: 'big.png', mimetype: 'image/png', body: PNG, size: 2_000_000 });
     await h.sendEvent(fileShare({ channel: 'D0BIG', text: 'look', files: [big] }));
-    const parts = await lastUserParts();
-    expect(parts.map((part) => part.text)).toEqual([
-      'look',
-      '[image: big.png (image/png, 2 MB): not shown, over the 10 KB image limit]',
-    ]);
+    expect(await lastUserText()).toBe(
+      'look\n[image: big.png (image/png, 2 MB): not shown, over the 10 KB image limit]',
+    );
     expect(h.slack.files.requests).toEqual([]);
   });
 
@@ -136,13 +139,9 @@ describe('slack files into the model', () => {
       const notes = h.slack.files.add({ name: 'notes.md', mimetype: 'text/markdown', body: '# notes' });
       const channel = `D0REV${failure === 'redirect' ? 'A' : 'B'}`;
       await h.sendEvent(fileShare({ channel, text: 'read this', files: [notes] }));
-      const parts = await lastUserParts();
-      expect(parts.map((part) => part.text)).toEqual([
-        'read this',
-        expect.stringMatching(
-          /^\[file: notes\.md \(text\/markdown, 7 bytes\): could not be fetched \(.*not authorised\)\]$/,
-        ),
-      ]);
+      expect(await lastUserText()).toMatch(
+        /^read this\n\[file: notes\.md \(text\/markdown, 7 bytes\): could not be fetched \(.*not authorised\)\]$/,
+      );
       await h.slack.waitForCalls('chat.postMessage', 1);
     }
   });
@@ -159,11 +158,9 @@ describe('slack files into the model', () => {
         url_private_download: `${elsewhere.url}/download/notes.txt`,
       };
       await h.sendEvent(fileShare({ channel: 'D0EVIL', text: 'see file', files: [file] }));
-      const parts = await lastUserParts();
-      expect(parts.map((part) => part.text)).toEqual([
-        'see file',
-        "[file: notes.txt (text/plain, 5 bytes): could not be fetched (not on Slack's file host)]",
-      ]);
+      expect(await lastUserText()).toBe(
+        "see file\n[file: notes.txt (text/plain, 5 bytes): could not be fetched (not on Slack's file host)]",
+      );
       expect(elsewhere.requests).toEqual([]);
     } finally {
       await elsewhere.close();

@@ -206,6 +206,23 @@ describe('withFiles', () => {
   });
 });
 
+describe('withFiles with text only', () => {
+  it('sends one string (what every provider takes) and records the same text', () => {
+    const prompt = buildModelContext({
+      agent: { id: 'ag', name: 'Aria' },
+      systemPrompt: 'sys',
+      messages: [{ id: 1, content: 'see', agentId: null, authorId: 'u1', attachments: [{ name: 'a.md' }] }],
+    });
+    const note = '[file: a.md: could not be fetched (HTTP 404)]';
+    const input = withFiles(
+      prompt,
+      new Map([[1, [{ part: { type: 'text' as const, text: note }, seen: note }]]]),
+    );
+    expect(input.messages).toEqual([{ role: 'user', content: `see\n${note}` }]);
+    expect(input.turns.map((t) => t.content)).toEqual([`see\n${note}`]);
+  });
+});
+
 describe('stored descriptors', () => {
   it('round-trip, drop what is malformed, and store nothing for no files', () => {
     const files = [{ name: 'a.png', mimetype: 'image/png', size: 3, url: 'https://x', id: 'F1' }];
