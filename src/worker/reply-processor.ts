@@ -171,7 +171,7 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
         }
         bus.emit('agent.responding', { ...ref, triggerMessageId: messageId, attempt, startedAt });
         const result = await callModel({
-          model: deps.models.resolve(model),
+          model: await deps.models.resolve(model, { workspaceId: agent.workspaceId }),
           system: prompt.system,
           messages: prompt.messages,
           timeoutMs: settings.llmTimeoutMs,
