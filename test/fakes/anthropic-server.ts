@@ -100,7 +100,7 @@ function answer(request: AnthropicRequest, chunks: string[], res: ServerResponse
     },
   };
   if (!request.stream) {
-    return sendJson(
+    sendJson(
       res,
       200,
       {
@@ -111,6 +111,7 @@ function answer(request: AnthropicRequest, chunks: string[], res: ServerResponse
       },
       { 'request-id': `req_${id}` },
     );
+    return;
   }
   startEventStream(res);
   sse(res, 'message_start', { message });

@@ -115,7 +115,7 @@ function chatAnswer(request: OpenAIRequest, chunks: string[], res: ServerRespons
   const usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
   const envelope = { id, created: CREATED, model: request.model, system_fingerprint: 'fp_fake' };
   if (!request.stream) {
-    return sendJson(res, 200, {
+    sendJson(res, 200, {
       ...envelope,
       object: 'chat.completion',
       choices: [
@@ -128,6 +128,7 @@ function chatAnswer(request: OpenAIRequest, chunks: string[], res: ServerRespons
       ],
       usage,
     });
+    return;
   }
   startEventStream(res);
   const chunk = (delta: object, finish: string | null) => ({
@@ -168,7 +169,10 @@ function responsesAnswer(request: OpenAIRequest, chunks: string[], res: ServerRe
     service_tier: 'default',
     ...extra,
   });
-  if (!request.stream) return sendJson(res, 200, response('completed', { output: [item], usage }));
+  if (!request.stream) {
+    sendJson(res, 200, response('completed', { output: [item], usage }));
+    return;
+  }
   startEventStream(res);
   let sequence = 0;
   const send = (type: string, data: object) => sse(res, { type, sequence_number: sequence++, ...data }, type);
