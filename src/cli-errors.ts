@@ -11,4 +11,6 @@ export const USER_FACING_ERRORS = new Set([
   'MigrationError',
   'UsageError',
   'DiscordConnectionError',
+  'SecretKeyError',
+  'ModelCallError',
 ]);

@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { USER_FACING_ERRORS, UsageError } from './cli-errors.ts';
 import { addPlatformCommands } from './cli-platforms.ts';
+import { addProviderCommands } from './cli-providers.ts';
 import { type Config, loadConfig } from './config.ts';
 import { configSecrets, exposureProblem } from './config-checks.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -80,6 +81,7 @@ export async function main(argv: string[]): Promise<void> {
     });
 
   addAgentCommands(program);
+  addProviderCommands(program, setup);
   addPlatformCommands(program);
 
   try {

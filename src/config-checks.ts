@@ -63,6 +63,8 @@ export function configSecrets(config: Config): string[] {
     config.google.apiKey,
     config.openaiCompatible.apiKey,
     config.adminToken,
+    config.secretKey,
+    ...config.previousSecretKeys,
   ];
   for (const u of [config.databaseUrl, config.redisUrl, config.openaiCompatible.baseUrl]) {
     const password = u

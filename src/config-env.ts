@@ -3,6 +3,7 @@
  * zod building blocks that turn one raw variable into a typed value or a one-line error.
  */
 import { z } from 'zod';
+import { isProviderName, STORED_PROVIDERS_GLOB } from './core/provider-names.ts';
 
 export type Env = Record<string, string | undefined>;
 export type DatabaseProvider = 'sqlite' | 'postgresql';
@@ -72,6 +73,8 @@ const EXAMPLES = {
   GOOGLE_GENERATIVE_AI_BASE_URL: 'https://generativelanguage.googleapis.com/v1beta',
   OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:11434/v1',
   OPENAI_COMPATIBLE_API_KEY: 'sk-local-key',
+  AGENT_BRIDGE_SECRET_KEY: '"$(openssl rand -base64 32)"',
+  AGENT_BRIDGE_PREVIOUS_SECRET_KEYS: 'oldKeyBase64...=,olderKeyBase64...=',
   DEFAULT_MODEL: 'offline:echo',
   ALLOWED_MODELS: 'google:gemini-*,local:*',
   AGENT_BRIDGE_ADMINS: 'slack:U0123ABCD,discord:123456789012345678',
@@ -118,6 +121,8 @@ const HIDDEN = new Set<ConfigVariable>([
   'DISCORD_BOT_TOKEN',
   'GOOGLE_GENERATIVE_AI_API_KEY',
   'OPENAI_COMPATIBLE_API_KEY',
+  'AGENT_BRIDGE_SECRET_KEY',
+  'AGENT_BRIDGE_PREVIOUS_SECRET_KEYS',
   'ADMIN_TOKEN',
 ]);
 
@@ -244,9 +249,14 @@ export function parseModelGlobs(v: string): string[] | undefined {
   for (const entry of v.split(',').map((s) => s.trim())) {
     if (entry === '') continue;
     const glob = entry === '*' ? '*:*' : entry;
-    const m = /^([a-z*-]+):(\S+)$/.exec(glob);
+    if (glob === STORED_PROVIDERS_GLOB) {
+      if (!globs.includes(glob)) globs.push(glob);
+      continue;
+    }
+    const m = /^([a-z0-9*-]+):(\S+)$/.exec(glob);
     const provider = m?.[1];
-    if (!provider || (provider !== '*' && !MODEL_PROVIDERS.some((p) => p === provider))) return undefined;
+    // A built-in, `*`, or the name of a provider record (which may be added later).
+    if (!provider || (provider !== '*' && !isProviderName(provider.replace(/\*/g, 'x')))) return undefined;
     if (!globs.includes(glob)) globs.push(glob);
   }
   return globs.length > 0 ? globs : undefined;

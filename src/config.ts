@@ -31,6 +31,7 @@ import {
   url,
 } from './config-env.ts';
 import { defaultModelGlobs, modelAllowed } from './core/tenancy.ts';
+import { decodeSecretKey } from './providers/secret-box.ts';
 
 export {
   type AdminRef,
@@ -79,6 +80,10 @@ export interface Config {
   };
   google: { apiKey?: string; baseUrl: string };
   openaiCompatible: { baseUrl?: string; apiKey?: string };
+  /** AGENT_BRIDGE_SECRET_KEY: seals provider keys (base64, 32 bytes); unset = no stored keys. */
+  secretKey?: string | undefined;
+  /** AGENT_BRIDGE_PREVIOUS_SECRET_KEYS: older keys, kept to open records until `secrets rotate`. */
+  previousSecretKeys: string[];
   /** `provider:model`, e.g. `google:gemini-2.5-flash`, `local:llama3.2`, `offline:echo`. */
   defaultModel: string;
   /** `provider:model` globs agents may use (ALLOWED_MODELS; default: the default model's provider). */
@@ -175,12 +180,26 @@ const envSchema = z
     GOOGLE_GENERATIVE_AI_BASE_URL: httpUrl('GOOGLE_GENERATIVE_AI_BASE_URL', noTrailingSlash),
     OPENAI_COMPATIBLE_BASE_URL: httpUrl('OPENAI_COMPATIBLE_BASE_URL', noTrailingSlash),
     OPENAI_COMPATIBLE_API_KEY: token('OPENAI_COMPATIBLE_API_KEY', 'an API key without spaces'),
+    AGENT_BRIDGE_SECRET_KEY: rule('AGENT_BRIDGE_SECRET_KEY', '32 random bytes in base64', (v) =>
+      decodeSecretKey(v) ? v : undefined,
+    ),
+    AGENT_BRIDGE_PREVIOUS_SECRET_KEYS: rule(
+      'AGENT_BRIDGE_PREVIOUS_SECRET_KEYS',
+      'a comma list of base64 keys of 32 bytes each',
+      (v) => {
+        const keys = v
+          .split(',')
+          .map((k) => k.trim())
+          .filter((k) => k !== '');
+        return keys.length > 0 && keys.every((k) => decodeSecretKey(k)) ? keys : undefined;
+      },
+    ),
     DEFAULT_MODEL: rule('DEFAULT_MODEL', 'provider:model with provider google, local or offline', (v) =>
       parseModelId(v) ? v : undefined,
     ),
     ALLOWED_MODELS: rule(
       'ALLOWED_MODELS',
-      'a comma list of provider:model globs with provider google, local, offline or *',
+      'a comma list of provider:model globs (provider google, local, offline, a provider record name or *) or @providers',
       parseModelGlobs,
     ),
     AGENT_BRIDGE_ADMINS: rule(
@@ -304,6 +323,8 @@ export function parseConfig(env: Env): Config {
       baseUrl: e.GOOGLE_GENERATIVE_AI_BASE_URL ?? D.GOOGLE_GENERATIVE_AI_BASE_URL,
     },
     openaiCompatible: { baseUrl: e.OPENAI_COMPATIBLE_BASE_URL, apiKey: e.OPENAI_COMPATIBLE_API_KEY },
+    secretKey: e.AGENT_BRIDGE_SECRET_KEY,
+    previousSecretKeys: e.AGENT_BRIDGE_PREVIOUS_SECRET_KEYS ?? [],
     defaultModel,
     allowedModels: e.ALLOWED_MODELS ?? defaultModelGlobs(defaultModel),
     admins: e.AGENT_BRIDGE_ADMINS ?? [],

@@ -31,13 +31,15 @@ const PLATFORM_ERROR_PREFIXES = ['err.', 'err.cause.', 'err.original.', 'error.'
 
 /**
  * Credentials recognisable by their shape, scrubbed from every line whatever field or message
- * carries them: Discord webhook and interaction tokens in a URL path, Slack tokens.
+ * carries them: Discord webhook and interaction tokens in a URL path, Slack tokens, provider keys.
  */
 const SECRET_PATTERNS: [RegExp, string][] = [
   [/(\/webhooks\/\d+\/)[\w-]{16,}/g, `$1${'[redacted]'}`],
   [/(\/interactions\/\d+\/)[\w-]{16,}/g, `$1${'[redacted]'}`],
   [/\bxox[abeoprs]-[\w-]+/g, '[redacted]'],
   [/\bxapp-[\w-]+/g, '[redacted]'],
+  // Model provider keys teams store (Anthropic, OpenAI project/user/service keys).
+  [/\bsk-(?:ant|proj|svcacct)-[\w-]{8,}/g, '[redacted]'],
 ];
 
 /** Removes every credential `SECRET_PATTERNS` recognises from `text`. */

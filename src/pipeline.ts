@@ -18,6 +18,8 @@ import type { Logger } from './logger.ts';
 import { createGroupCommit, type GroupCommit } from './orchestrator/group-commit.ts';
 import { createOrchestrator, type Orchestrator } from './orchestrator/orchestrator.ts';
 import { TypingManager } from './orchestrator/typing.ts';
+import { keyringOf } from './providers/keyring.ts';
+import { createProviderResolver } from './providers/resolver.ts';
 import type { Db } from './store/database.ts';
 import { createDirectory, type Directory } from './store/directory.ts';
 import type { HotStore } from './store/hot/types.ts';
@@ -56,6 +58,8 @@ export type PipelineSettings = Pick<
   | 'files'
   | 'slack'
   | 'discord'
+  | 'secretKey'
+  | 'previousSecretKeys'
 >;
 
 /** Redis commands on the acknowledgement path give up after this: the event is refused, not lost. */
@@ -134,6 +138,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     prefix,
   );
   const directory = createDirectory(store);
+  // Teams' provider records: cached with their decrypted keys, forgotten with the directory.
+  const providerRecords = createProviderResolver(db, keyringOf(settings));
+  const forgetChanges = () => {
+    directory.forgetChanges();
+    providerRecords.forget();
+  };
   const typing = new TypingManager({
     onError: (error, key) => logger.warn({ err: error, key }, 'typing signal failed'),
   });
@@ -145,7 +155,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     maxInFlight: settings.maxIngestInFlight,
   });
   async function announceDirectoryChange() {
-    directory.forgetChanges();
+    forgetChanges();
     await redis.publish(keys.directoryChanges, 'changed');
   }
 
@@ -276,6 +286,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           ...(settings.openaiCompatible.baseUrl && { baseURL: settings.openaiCompatible.baseUrl }),
           ...(settings.openaiCompatible.apiKey && { apiKey: settings.openaiCompatible.apiKey }),
         },
+        records: providerRecords,
       });
     const limits = createCallLimits({
       redis,
@@ -334,11 +345,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   // Every process forgets cached agents when any process announces a change.
   const subscriber = connect();
-  subscriber.on('message', () => directory.forgetChanges());
+  subscriber.on('message', () => forgetChanges());
   // After a reconnect, announcements may have been missed while the connection was down.
   let connectedBefore = false;
   subscriber.on('ready', () => {
-    if (connectedBefore) directory.forgetChanges();
+    if (connectedBefore) forgetChanges();
     connectedBefore = true;
   });
   subscriber.subscribe(keys.directoryChanges).catch((error: unknown) => {

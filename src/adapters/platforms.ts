@@ -10,6 +10,7 @@ import type { Config } from '../config.ts';
 import type { Platform, PlatformAdapter } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
 import type { Pipeline } from '../pipeline.ts';
+import { keyringOf } from '../providers/keyring.ts';
 import { leaveRemovedChannel, listAgents } from '../store/agents.ts';
 import { catchUpPoints } from '../store/catch-up.ts';
 import type { Db } from '../store/database.ts';
@@ -17,6 +18,7 @@ import { findWorkspace } from '../store/identities.ts';
 import type { AdapterHooks } from './hooks.ts';
 
 export function adapterHooks(config: Config, db: Db, logger: Logger, pipeline: () => Pipeline): AdapterHooks {
+  const keyring = keyringOf(config);
   const onChange = () =>
     pipeline()
       .announceDirectoryChange()
@@ -28,7 +30,7 @@ export function adapterHooks(config: Config, db: Db, logger: Logger, pipeline: (
     onUserName: (platform, externalId, displayName) =>
       pipeline().directory.userId({ platform, externalId, displayName, isBot: false }),
     parseCommand: parseAgentCommand,
-    onCommand: (context, command) => runAgentCommand({ db, config, onChange }, context, command),
+    onCommand: (context, command) => runAgentCommand({ db, config, onChange, keyring }, context, command),
     async listAgents(platform, workspaceExternalId) {
       const workspace = await findWorkspace(db, platform, workspaceExternalId);
       if (!workspace) return [];

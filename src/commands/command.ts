@@ -25,7 +25,26 @@ export const AGENT_FIELDS = ['role', 'goal', 'backstory', 'prompt', 'model', 'av
 export type AgentField = (typeof AGENT_FIELDS)[number];
 export type AgentFieldValues = Partial<Record<AgentField, string>>;
 
+/** `/agent provider …`: the model providers of a workspace (src/commands/provider-verbs.ts). */
+export type ProviderCommand =
+  | { verb: 'provider'; action: 'list' }
+  | { verb: 'provider'; action: 'remove'; name: string; global: boolean }
+  | {
+      verb: 'provider';
+      action: 'add';
+      name: string;
+      global: boolean;
+      kind: string;
+      baseUrl?: string;
+      model?: string;
+      /** Only ever from a form (Slack modal, Discord modal): never typed in the command text. */
+      apiKey?: string;
+      /** Check everything but the key (before a form asks for it); writes nothing. */
+      dryRun?: boolean;
+    };
+
 export type AgentCommand =
+  | ProviderCommand
   | { verb: 'help' }
   | { verb: 'list' }
   | { verb: 'create'; name: string; fields: AgentFieldValues }

@@ -7,6 +7,7 @@
 import type { AgentCommand, CommandContext, CommandReply } from './command.ts';
 import { checkCreate, checkEdit, createVerb, deleteVerb, editVerb, pauseVerb } from './manage.ts';
 import { joinVerb, useVerb } from './place.ts';
+import { providerVerb } from './provider-verbs.ts';
 import { helpVerb, listVerb, showVerb } from './read.ts';
 import { type CommandDeps, failed, openSession } from './session.ts';
 
@@ -20,13 +21,16 @@ export async function runAgentCommand(
   command: AgentCommand,
 ): Promise<CommandReply> {
   const reply = await runVerb(deps, ctx, command);
-  if (reply.ok && !READ_ONLY.has(command.verb)) await deps.onChange?.();
+  const dryRun = command.verb === 'provider' && command.action === 'add' && command.dryRun === true;
+  if (reply.ok && !READ_ONLY.has(command.verb) && !dryRun) await deps.onChange?.();
   return reply;
 }
 
 async function runVerb(deps: CommandDeps, ctx: CommandContext, command: AgentCommand): Promise<CommandReply> {
   const session = () => openSession(deps, ctx);
   switch (command.verb) {
+    case 'provider':
+      return providerVerb(deps, ctx, command);
     case 'help':
       return helpVerb(ctx.platform);
     case 'list':

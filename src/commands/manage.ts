@@ -19,6 +19,7 @@ import {
 } from './command.ts';
 import { type Checked, excerpt, validateFields, validateName } from './fields.ts';
 import { checkPermission } from './permissions.ts';
+import { missingProviderRefusal } from './provider-check.ts';
 import {
   actorOf,
   type CommandDeps,
@@ -97,6 +98,8 @@ export function modelRefusal(
 export async function createVerb(s: Session, input: CreateInput): Promise<CommandReply> {
   const taken = await findAgentByName(s.db, s.workspaceId, input.name);
   if (taken) return failed(nameTaken(input.name, taken.name));
+  const noProvider = await missingProviderRefusal(s, input.settings);
+  if (noProvider) return failed(noProvider, 'model');
   const max = s.config.maxAgentsPerWorkspace;
   if ((await countAgents(s.db, s.workspaceId)) >= max) {
     return failed(
@@ -131,6 +134,8 @@ export async function createVerb(s: Session, input: CreateInput): Promise<Comman
 export async function editVerb(s: Session, input: EditInput): Promise<CommandReply> {
   const found = await findAuthorized(s, 'edit', input.name);
   if (!found.agent) return found.reply;
+  const noProvider = await missingProviderRefusal(s, input.settings);
+  if (noProvider) return failed(noProvider, 'model');
   await updateAgent(s.db, found.agent.id, input.settings, await actorOf(s));
   const changes = input.changed.map((key) => describeChange(key, input.settings)).join(', ');
   return succeeded(`Updated ${found.agent.name}: ${changes}.`);

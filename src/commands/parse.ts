@@ -14,6 +14,7 @@ import {
   type ParsedCommand,
 } from './command.ts';
 import { cleanFields, cleanText, excerpt, validateFields, validateName } from './fields.ts';
+import { parseProviderCommand } from './provider-parse.ts';
 import { type Token, type Tokenized, tokenize } from './tokenize.ts';
 import { KNOWN_FIELDS, KNOWN_VERBS, usage } from './usage.ts';
 
@@ -29,6 +30,7 @@ export function parseAgentCommand(text: string): ParsedCommand {
   if (!first) return done({ verb: 'help' });
 
   const verb = first.key === undefined ? first.value.toLowerCase() : undefined;
+  if (verb === 'provider') return parseProviderCommand(rest);
   if (!isVerb(verb)) {
     return fail(`Unknown command "${excerpt(display(first))}": use ${KNOWN_VERBS} (see /agent help).`);
   }

@@ -1,6 +1,7 @@
 /** What every verb handler shares: the workspace, the acting user, agent lookup and reply shapes. */
 import type { Config } from '../config.ts';
 import { effectiveModel } from '../core/tenancy.ts';
+import type { Keyring } from '../providers/secret-box.ts';
 import { type Actor, findAgentByName, listAgents } from '../store/agents.ts';
 import type { Db } from '../store/database.ts';
 import { ensureUser, ensureWorkspace, findUser } from '../store/identities.ts';
@@ -25,6 +26,8 @@ export interface CommandDeps {
    * drop what they remembered of them. Never throws.
    */
   onChange?: () => Promise<void>;
+  /** Seals provider keys (`/agent provider add`); without it no key can be stored. */
+  keyring?: Keyring;
 }
 
 export interface Session extends CommandDeps {

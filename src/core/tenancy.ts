@@ -3,15 +3,20 @@
  * over the settings (SLACK_ALLOWED_TEAMS, DISCORD_ALLOWED_GUILDS, ALLOWED_MODELS).
  */
 
+import { isBuiltInProvider, STORED_PROVIDERS_GLOB } from './provider-names.ts';
+
 /** A Slack team or Discord guild is served when no list is set, or when it is on the list. */
 export function workspaceAllowed(allowed: readonly string[] | undefined, externalId: string): boolean {
   return allowed === undefined || allowed.includes(externalId);
 }
 
-/** `google:*` for a default model of Google: what ALLOWED_MODELS means when unset. */
+/**
+ * What ALLOWED_MODELS means when unset: the default model's provider (`google:*` for a default
+ * model of Google) and the providers teams added themselves (`@providers`).
+ */
 export function defaultModelGlobs(defaultModel: string): string[] {
   const colon = defaultModel.indexOf(':');
-  return [`${colon > 0 ? defaultModel.slice(0, colon) : defaultModel}:*`];
+  return [`${colon > 0 ? defaultModel.slice(0, colon) : defaultModel}:*`, STORED_PROVIDERS_GLOB];
 }
 
 /**
@@ -21,7 +26,8 @@ export function defaultModelGlobs(defaultModel: string): string[] {
 export function modelAllowed(globs: readonly string[], spec: string): boolean {
   const colon = spec.indexOf(':');
   const normalized = colon > 0 ? `${spec.slice(0, colon).toLowerCase()}${spec.slice(colon)}` : spec;
-  return globs.some((glob) => globPattern(glob).test(normalized));
+  const stored = colon > 0 && !isBuiltInProvider(spec.slice(0, colon));
+  return globs.some((glob) => (glob === STORED_PROVIDERS_GLOB ? stored : globPattern(glob).test(normalized)));
 }
 
 function globPattern(glob: string): RegExp {

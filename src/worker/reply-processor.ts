@@ -175,7 +175,7 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
         const input = await deps.files.modelInput(prompt, context.messages, job.data.target.platform, model);
         bus.emit('agent.responding', { ...ref, triggerMessageId: messageId, attempt, startedAt });
         const result = await callModel({
-          model: deps.models.resolve(model),
+          model: await deps.models.resolve(model, { workspaceId: agent.workspaceId }),
           system: input.system,
           messages: input.messages,
           timeoutMs: settings.llmTimeoutMs,

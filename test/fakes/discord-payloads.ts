@@ -196,9 +196,33 @@ export interface InteractionSpec {
   /** Member permissions as a bit string (guild only), e.g. `'32'` for Manage Server. */
   permissions?: string;
   subcommand: string;
+  /** The subcommand group the subcommand belongs to (`/agent provider add`). */
+  group?: string;
   options?: Record<string, string>;
+  /** A modal submission (type 5) instead of a command: its custom_id and text input values. */
+  modal?: { customId: string; values: Record<string, string> };
   /** Autocomplete: the option being typed. */
   focused?: string;
+}
+
+function commandData(subcommand: string, options: Json[], group?: string): Json {
+  const sub = { name: subcommand, type: 1, options };
+  return {
+    id: 'cmd-agent',
+    name: 'agent',
+    type: 1,
+    options: [group ? { name: group, type: 2, options: [sub] } : sub],
+  };
+}
+
+function modalData(modal: { customId: string; values: Record<string, string> }): Json {
+  return {
+    custom_id: modal.customId,
+    components: Object.entries(modal.values).map(([customId, value]) => ({
+      type: 1,
+      components: [{ type: 4, custom_id: customId, value }],
+    })),
+  };
 }
 
 export function interactionPayload(spec: InteractionSpec): Json & { id: string; token: string } {
@@ -213,8 +237,8 @@ export function interactionPayload(spec: InteractionSpec): Json & { id: string; 
     id: snowflake(),
     token: `${DISCORD_INTERACTION_TOKEN_PREFIX}${snowflake()}`,
     application_id: spec.applicationId,
-    type: spec.focused ? 4 : 2,
-    data: { id: 'cmd-agent', name: 'agent', type: 1, options: [{ name: spec.subcommand, type: 1, options }] },
+    type: spec.modal ? 5 : spec.focused ? 4 : 2,
+    data: spec.modal ? modalData(spec.modal) : commandData(spec.subcommand, options, spec.group),
     channel_id: spec.channel.id,
     channel: channelPayload(spec.channel),
     ...(inGuild

@@ -31,6 +31,16 @@ export const TEST_SECRETS = {
   discordBotToken: 'fake-discord-bot-token',
   /** ADMIN_TOKEN of the admin-surface tests (test/integration/ops.test.ts). */
   adminToken: 'ops-test-token-0123456789',
+  /** The fake OpenAI API's key (test/fakes/openai-server.ts). */
+  openaiApiKey: 'sk-proj-fake-openai-key-0123456789abcdef',
+  /** The fake Anthropic API's key (test/fakes/anthropic-server.ts). */
+  anthropicApiKey: 'sk-ant-api03-fake-anthropic-key-0123456789',
+  /** A key the provider tests store in a record and the fakes refuse (401). */
+  revokedProviderKey: 'sk-ant-api03-revoked-key-9876543210',
+  /** AGENT_BRIDGE_SECRET_KEY of the provider-record tests (32 bytes, base64). */
+  secretKey: 'dGVzdC1zZWNyZXQta2V5LTAxMjM0NTY3ODlhYmNkZWY=',
+  /** The second AGENT_BRIDGE_SECRET_KEY of the rotation tests. */
+  nextSecretKey: 'bmV4dC1zZWNyZXQta2V5LTAxMjM0NTY3ODlhYmNkZWY=',
   /** The password in a DATABASE_URL the start test checks is never printed (test/e2e/start.test.ts). */
   databasePassword: 'hunter2secret',
 } as const;
@@ -51,4 +61,7 @@ export const TEST_SECRET_SHAPES: { name: string; pattern: RegExp }[] = [
   },
   // Any Slack token, whoever made it up (the service's logger scrubs these by shape).
   { name: 'Slack token', pattern: /\b(?:xox[abeoprs]|xapp)-[\w-]*\w/g },
+  // Provider keys by their real shapes (OpenAI project/user keys, Anthropic keys).
+  { name: 'Anthropic key', pattern: /\bsk-ant-[\w-]{10,}/g },
+  { name: 'OpenAI key', pattern: /\bsk-proj-[\w-]{10,}/g },
 ];

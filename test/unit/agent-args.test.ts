@@ -52,7 +52,7 @@ describe('agentSettingsFrom', () => {
 
   it.each<[AgentValues, RegExp]>([
     [{ model: 'gpt-4' }, /has no provider/],
-    [{ model: 'acme:x' }, /unknown model provider "acme"/],
+    [{ model: 'ac_me:x' }, /unknown model provider "ac_me"/],
     [{ model: '' }, /model is empty/],
     [{ avatar: 'http://example.com/a.png' }, /avatar must be an https:\/\/ image URL/],
     [{ avatar: 'not a url' }, /avatar must be an https/],

@@ -53,8 +53,10 @@ describe('parseConfig defaults', () => {
       },
       google: { apiKey: undefined, baseUrl: 'https://generativelanguage.googleapis.com/v1beta' },
       openaiCompatible: { baseUrl: undefined, apiKey: undefined },
+      secretKey: undefined,
+      previousSecretKeys: [],
       defaultModel: 'offline:echo',
-      allowedModels: ['offline:*'],
+      allowedModels: ['offline:*', '@providers'],
       admins: [],
       agentCreation: 'anyone',
       maxAgentsPerWorkspace: 50,
@@ -221,11 +223,15 @@ describe('tenancy settings', () => {
   });
 
   it.each([
-    [{}, ['offline:*']],
-    [{ GOOGLE_GENERATIVE_AI_API_KEY: 'AIzaKey123' }, ['google:*']],
+    [{}, ['offline:*', '@providers']],
+    [{ GOOGLE_GENERATIVE_AI_API_KEY: 'AIzaKey123' }, ['google:*', '@providers']],
     [
       { OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:11434/v1', DEFAULT_MODEL: 'local:llama3.2' },
-      ['local:*'],
+      ['local:*', '@providers'],
+    ],
+    [
+      { ALLOWED_MODELS: 'offline:*,team-claude:claude-*,@providers' },
+      ['offline:*', 'team-claude:claude-*', '@providers'],
     ],
     [
       { GOOGLE_GENERATIVE_AI_API_KEY: 'AIzaKey123', ALLOWED_MODELS: 'google:gemini-*, local:*,*' },
@@ -297,7 +303,7 @@ describe('parseConfig bad values', () => {
     ['SLACK_ALLOWED_TEAMS', ',', 'a comma list of Slack team ids'],
     ['DISCORD_ALLOWED_GUILDS', '123,my-guild', 'a comma list of numeric guild ids'],
     ['ALLOWED_MODELS', 'gemini-*', 'a comma list of provider:model globs'],
-    ['ALLOWED_MODELS', 'openai:*', 'provider google, local, offline or *'],
+    ['ALLOWED_MODELS', 'open_ai:*', 'a provider record name or *'],
     ['MAX_AGENTS_PER_WORKSPACE', '0', 'from 1 to 100000'],
   ];
   it.each(cases)('%s=%s', (name, value, expectation) => {

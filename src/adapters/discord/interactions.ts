@@ -25,6 +25,7 @@ import {
 import type { AdapterHooks } from '../hooks.ts';
 import type { SharedGuild } from './dm-guilds.ts';
 import { DM_WORKSPACE } from './inbound.ts';
+import { createProviderInteractions, PROVIDER_GROUP, PROVIDER_MODAL_PREFIX } from './provider-command.ts';
 import { AGENT_COMMAND_NAME } from './slash-command.ts';
 
 const OK_COLOR = 0x57f287;
@@ -46,8 +47,30 @@ export async function handleInteraction(interaction: Interaction, deps: Interact
   if (interaction.isAutocomplete() && interaction.commandName === AGENT_COMMAND_NAME) {
     await autocomplete(interaction, deps);
   } else if (interaction.isChatInputCommand() && interaction.commandName === AGENT_COMMAND_NAME) {
-    await runCommand(interaction, deps);
+    if (interaction.options.getSubcommandGroup(false) === PROVIDER_GROUP) {
+      await providersOf(deps).command(interaction, await dmContext(interaction, deps));
+    } else await runCommand(interaction, deps);
+  } else if (interaction.isModalSubmit() && interaction.customId.startsWith(PROVIDER_MODAL_PREFIX)) {
+    await providersOf(deps).submit(interaction);
   }
+}
+
+const providerForms = new WeakMap<AdapterHooks, ReturnType<typeof createProviderInteractions>>();
+/** One set of pending provider forms per adapter (its hooks). */
+function providersOf(deps: InteractionDeps) {
+  let forms = providerForms.get(deps.hooks);
+  if (!forms) {
+    forms = createProviderInteractions({
+      run: (context, command) =>
+        deps.hooks.onCommand(context, command).catch((error: unknown): CommandReply => {
+          deps.hooks.logger.error({ err: error, verb: command.verb }, 'discord /agent provider failed');
+          return { ok: false, text: 'Something went wrong running that command. Please try again.' };
+        }),
+      embed: commandEmbed,
+    });
+    providerForms.set(deps.hooks, forms);
+  }
+  return forms;
 }
 
 async function autocomplete(interaction: AutocompleteInteraction, deps: InteractionDeps): Promise<void> {

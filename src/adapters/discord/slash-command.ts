@@ -16,6 +16,7 @@ import {
   type SlashCommandSubcommandBuilder,
 } from 'discord.js';
 import { AGENT_FIELDS, AGENT_VERBS, type AgentField, type AgentVerb } from '../../commands/command.ts';
+import { addProviderGroup } from './provider-command.ts';
 
 export const AGENT_COMMAND_NAME = 'agent';
 export const DEFAULT_DISCORD_API_URL = 'https://discord.com/api';
@@ -77,6 +78,7 @@ export function agentSlashCommand(): RESTPostAPIChatInputApplicationCommandsJSON
     .setDescription('Create, configure and use LLM agents')
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM);
   for (const verb of AGENT_VERBS) builder.addSubcommand((sub) => subcommand(verb, sub));
+  addProviderGroup(builder);
   return builder.toJSON();
 }
 

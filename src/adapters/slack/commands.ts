@@ -24,6 +24,7 @@ import {
 } from './blocks.ts';
 import type { UserDirectory } from './directory.ts';
 import { decodeEntities } from './format.ts';
+import { isProviderAdd, providerKeyView, registerProviderForm } from './provider-form.ts';
 import { withinBudget } from './receiver.ts';
 import { slackError } from './typing.ts';
 
@@ -101,6 +102,10 @@ export function registerCommands(app: App, deps: CommandDeps): void {
       await ack(renderCommandReply({ ok: false, text: parsed.error }));
       return;
     }
+    if (isProviderAdd(parsed.command)) {
+      await openProviderForm(command, place, parsed.command, ack);
+      return;
+    }
     const work = run({ id: command.user_id, name: command.user_name }, place, parsed.command);
     const answer = await withinBudget(work, deps.ackBudgetMs, () => {});
     if (answer.done) {
@@ -154,6 +159,45 @@ export function registerCommands(app: App, deps: CommandDeps): void {
       })
       .catch((error: unknown) => logger.warn({ err: error }, 'slack form answer failed'));
   });
+
+  registerProviderForm(app, run);
+
+  /** Checks all but the key first, so a refusal comes before anyone pastes a key. */
+  async function openProviderForm(
+    command: SlashCommand,
+    place: ReturnType<typeof placeOf>,
+    add: Parameters<typeof isProviderAdd>[0] & { verb: 'provider'; action: 'add' },
+    ack: (reply?: ReturnType<typeof renderCommandReply>) => Promise<void>,
+  ) {
+    const checked = await run({ id: command.user_id, name: command.user_name }, place, {
+      ...add,
+      dryRun: true,
+    });
+    if (!checked.ok) {
+      await ack(renderCommandReply(checked));
+      return;
+    }
+    try {
+      await deps.formClient.views.open({
+        trigger_id: command.trigger_id,
+        view: providerKeyView({
+          command: add,
+          teamId: command.team_id,
+          isDirect: place.isDirect,
+          ...(place.channelId && { channelId: place.channelId }),
+        }),
+      });
+      await ack();
+    } catch (error) {
+      logger.warn({ err: error }, 'slack views.open failed');
+      await ack(
+        renderCommandReply({
+          ok: false,
+          text: `Could not open the key form (${slackError(error) ?? 'no answer'}): try again.`,
+        }),
+      );
+    }
+  }
 
   async function formFor(text: string, teamId: string, place: ReturnType<typeof placeOf>) {
     const base = {

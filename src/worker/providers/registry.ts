@@ -1,6 +1,8 @@
 import { createGoogleGenerativeAI, type GoogleGenerativeAIProvider } from '@ai-sdk/google';
 import { createOpenAICompatible, type OpenAICompatibleProvider } from '@ai-sdk/openai-compatible';
 import type { LanguageModel } from 'ai';
+import { isProviderName } from '../../core/provider-names.ts';
+import type { ProviderResolver } from '../../providers/resolver.ts';
 import { ModelCallError } from './model-call-error.ts';
 import { createOfflineEchoModel, OFFLINE_ECHO_MODEL_ID } from './offline-echo.ts';
 
@@ -26,13 +28,15 @@ export function describeProvider(provider: ProviderName): string {
   return PROVIDERS[provider];
 }
 
-function isProviderName(value: string): value is ProviderName {
+function isBuiltInName(value: string): value is ProviderName {
   return Object.hasOwn(PROVIDERS, value);
 }
 
 export interface ModelSpec {
-  provider: ProviderName;
+  /** A built-in provider, or the name of a provider record (resolved per workspace). */
+  provider: string;
   modelId: string;
+  builtIn: boolean;
 }
 
 export type ParsedModelSpec = ({ ok: true } & ModelSpec) | { ok: false; error: string };
@@ -53,24 +57,35 @@ export function parseModelSpec(spec: string): ParsedModelSpec {
   }
   const provider = trimmed.slice(0, colon).toLowerCase();
   const modelId = trimmed.slice(colon + 1).trim();
-  if (!isProviderName(provider)) {
-    return { ok: false, error: `unknown model provider "${provider}": known providers are ${known}` };
+  const builtIn = isBuiltInName(provider);
+  if (!builtIn && !isProviderName(provider)) {
+    return {
+      ok: false,
+      error: `unknown model provider "${provider}": use ${known}, or a provider added with /agent provider add`,
+    };
   }
   if (modelId === '') return { ok: false, error: `model name missing after "${provider}:" (${EXAMPLE})` };
   if (/\s/.test(modelId)) return { ok: false, error: `model name "${modelId}" must not contain spaces` };
   if (provider === 'offline' && modelId !== OFFLINE_ECHO_MODEL_ID) {
     return { ok: false, error: `the offline provider has one model: offline:${OFFLINE_ECHO_MODEL_ID}` };
   }
-  return { ok: true, provider, modelId };
+  return { ok: true, provider, modelId, builtIn };
 }
 
-export function formatModelSpec(spec: ModelSpec): string {
+export function formatModelSpec(spec: Pick<ModelSpec, 'provider' | 'modelId'>): string {
   return `${spec.provider}:${spec.modelId}`;
 }
 
 export interface ModelRegistryOptions {
   google?: { apiKey?: string; baseURL: string };
   openaiCompatible?: { baseURL?: string; apiKey?: string };
+  /** Provider records (teams' own keys); without it only built-in providers resolve. */
+  records?: ProviderResolver;
+}
+
+/** Whose agent asks: a provider record is looked up in its workspace first, then globally. */
+export interface ModelScope {
+  workspaceId: string;
 }
 
 export interface ModelRegistry {
@@ -78,14 +93,20 @@ export interface ModelRegistry {
    * The model instance for `provider:model`. Throws a fatal ModelCallError (code `config`) for a
    * bad spec or a provider that is not configured: retrying cannot fix either.
    */
+  resolve(spec: string, scope?: ModelScope): ModelInstance | Promise<ModelInstance>;
+}
+
+/** The registry this module builds: a built-in spec without a scope resolves synchronously. */
+export interface BuiltInModelRegistry extends ModelRegistry {
   resolve(spec: string): ModelInstance;
+  resolve(spec: string, scope?: ModelScope): ModelInstance | Promise<ModelInstance>;
 }
 
 function configError(reason: string): ModelCallError {
   return new ModelCallError({ kind: 'fatal', code: 'config', reason });
 }
 
-export function createModelRegistry(options: ModelRegistryOptions): ModelRegistry {
+export function createModelRegistry(options: ModelRegistryOptions): BuiltInModelRegistry {
   let google: GoogleGenerativeAIProvider | undefined;
   let openaiCompatible: OpenAICompatibleProvider | undefined;
   const models = new Map<string, ModelInstance>();
@@ -113,7 +134,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     return openaiCompatible;
   }
 
-  function build(spec: ModelSpec): ModelInstance {
+  function build(spec: ModelSpec & { provider: ProviderName }): ModelInstance {
     switch (spec.provider) {
       case 'google':
         return googleProvider()(spec.modelId);
@@ -124,16 +145,24 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     }
   }
 
-  return {
-    resolve(spec: string): ModelInstance {
+  const registry: ModelRegistry = {
+    resolve(spec: string, scope?: ModelScope): ModelInstance | Promise<ModelInstance> {
       const parsed = parseModelSpec(spec);
       if (!parsed.ok) throw configError(parsed.error);
+      if (!isBuiltInName(parsed.provider)) {
+        if (!options.records || !scope) {
+          throw configError(`model provider "${parsed.provider}" is not configured in this process`);
+        }
+        return options.records.model(scope.workspaceId, parsed.provider, parsed.modelId);
+      }
       const key = formatModelSpec(parsed);
       const cached = models.get(key);
       if (cached) return cached;
-      const model = build(parsed);
+      const model = build({ ...parsed, provider: parsed.provider });
       models.set(key, model);
       return model;
     },
   };
+  // A built-in spec never returns a promise: the overload that says so is true.
+  return registry as BuiltInModelRegistry;
 }

@@ -65,7 +65,7 @@ describe.each(providers)('/agent verbs on %s', (provider) => {
     const deps = { db: db(), config: baseConfig };
     const bad = [
       { verb: 'create', name: 'Ann Lee', fields: {} },
-      { verb: 'create', name: 'Aria', fields: { model: 'acme:x' } },
+      { verb: 'create', name: 'Aria', fields: { model: 'ac_me:x' } },
       { verb: 'create', name: 'Aria', fields: { avatar: 'http://x.png' } },
       { verb: 'create', name: 'Aria', fields: { role: 'x'.repeat(201) } },
     ] as const;

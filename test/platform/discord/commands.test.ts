@@ -53,6 +53,7 @@ describe('/agent on discord', () => {
       'resume',
       'use',
       'help',
+      'provider',
     ]);
     const options = (verb: string) =>
       (subcommands.find((s) => s.name === verb) as { options?: Array<Record<string, unknown>> }).options ??

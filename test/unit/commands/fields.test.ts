@@ -46,7 +46,10 @@ describe('validateFields (the shared rules, as sentences)', () => {
   });
 
   it.each<[Record<string, string>, string]>([
-    [{ model: 'acme:x' }, 'Unknown model provider "acme": known providers are google, local, offline.'],
+    [
+      { model: 'ac_me:x' },
+      'Unknown model provider "ac_me": use google, local, offline, or a provider added with /agent provider add.',
+    ],
     [
       { avatar: 'http://x.png' },
       'Avatar must be an https:// image URL, e.g. avatar=https://example.com/aria.png.',
@@ -70,9 +73,9 @@ describe('validateName', () => {
 
 describe('fieldErrors (one message per form field)', () => {
   it('reports each bad field on its own', () => {
-    expect(fieldErrors('Ann Lee', { role: 'ok', model: 'acme:x', avatar: 'ftp://x' })).toEqual({
+    expect(fieldErrors('Ann Lee', { role: 'ok', model: 'ac_me:x', avatar: 'ftp://x' })).toEqual({
       name: expect.stringContaining('"Ann Lee" is not a valid agent name'),
-      model: expect.stringContaining('Unknown model provider "acme"'),
+      model: expect.stringContaining('Unknown model provider "ac_me"'),
       avatar: expect.stringContaining('Avatar must be an https:// image URL'),
     });
     expect(fieldErrors(undefined, { role: 'fine' })).toEqual({});

@@ -108,8 +108,8 @@ describe('parseAgentCommand refuses, saying what to type', () => {
     ['create "Aria', 'The quote is never closed'],
     ['create Aria model=gpt-4', 'has no provider: use provider:model'],
     [
-      'create Aria model=acme:x',
-      'Unknown model provider "acme": known providers are google, local, offline.',
+      'create Aria model=ac_me:x',
+      'Unknown model provider "ac_me": use google, local, offline, or a provider added with /agent provider add.',
     ],
     ['create Aria model=', 'Model is empty'],
     ['create Aria avatar=http://example.com/a.png', 'Avatar must be an https:// image URL'],

@@ -43,9 +43,9 @@ describe('modelAllowed', () => {
 
 describe('defaultModelGlobs', () => {
   it.each([
-    ['google:gemini-2.5-flash', ['google:*']],
-    ['offline:echo', ['offline:*']],
-    ['local:llama3.2:3b', ['local:*']],
+    ['google:gemini-2.5-flash', ['google:*', '@providers']],
+    ['offline:echo', ['offline:*', '@providers']],
+    ['local:llama3.2:3b', ['local:*', '@providers']],
   ])('%s → %o', (model, expected) => {
     expect(defaultModelGlobs(model)).toEqual(expected);
   });
@@ -61,6 +61,22 @@ describe('effectiveModel', () => {
     ['local:llama3.2', { model: 'google:gemini-2.5-flash', notAllowed: 'local:llama3.2' }],
   ])('agent model %s → %o', (model, expected) => {
     expect(effectiveModel(model, settings)).toEqual(expected);
+  });
+
+  it('@providers allows the models of provider records, never a built-in one', () => {
+    const globs = ['offline:*', '@providers'];
+    expect(
+      effectiveModel('team-claude:claude-x', { defaultModel: 'offline:echo', allowedModels: globs }),
+    ).toEqual({
+      model: 'team-claude:claude-x',
+    });
+    expect(effectiveModel('local:x', { defaultModel: 'offline:echo', allowedModels: globs })).toEqual({
+      model: 'offline:echo',
+      notAllowed: 'local:x',
+    });
+    expect(
+      effectiveModel('team-claude:claude-x', { defaultModel: 'offline:echo', allowedModels: ['offline:*'] }),
+    ).toEqual({ model: 'offline:echo', notAllowed: 'team-claude:claude-x' });
   });
 
   it('without a list every model is kept', () => {

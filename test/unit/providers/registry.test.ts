@@ -14,11 +14,18 @@ describe('parseModelSpec', () => {
     ['offline:echo', 'offline', 'echo'],
     ['  Google:gemini-2.5-pro ', 'google', 'gemini-2.5-pro'],
   ])('accepts %j', (spec, provider, modelId) => {
-    expect(parseModelSpec(spec)).toEqual({ ok: true, provider, modelId });
+    expect(parseModelSpec(spec)).toEqual({ ok: true, provider, modelId, builtIn: true });
   });
 
   it.each([
-    ['openai:gpt-4o', /unknown model provider "openai".*google, local, offline/],
+    ['team-claude:claude-sonnet-4-5', 'team-claude', 'claude-sonnet-4-5'],
+    ['Acme:gpt-4.1-mini', 'acme', 'gpt-4.1-mini'],
+  ])('accepts %j as a provider record name, resolved per workspace', (spec, provider, modelId) => {
+    expect(parseModelSpec(spec)).toEqual({ ok: true, provider, modelId, builtIn: false });
+  });
+
+  it.each([
+    ['open_ai:gpt-4o', /unknown model provider "open_ai".*google, local, offline.*\/agent provider add/],
     ['gemini-2.5-flash', /no provider.*provider:model/],
     ['google:', /model name missing after "google:"/],
     ['google:  ', /model name missing/],
@@ -80,6 +87,7 @@ describe('createModelRegistry', () => {
 
   it('throws a fatal config error for a bad spec', () => {
     const registry = createModelRegistry({});
-    expect(() => registry.resolve('openai:gpt-4o')).toThrow(/known providers are google, local, offline/);
+    expect(() => registry.resolve('open_ai:gpt-4o')).toThrow(/use google, local, offline/);
+    expect(() => registry.resolve('openai:gpt-4o')).toThrow(/"openai" is not configured in this process/);
   });
 });
