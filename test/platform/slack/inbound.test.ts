@@ -12,8 +12,11 @@ const translate = (event: SlackMessageEvent, name?: string) => translateEvent(ev
 
 describe('translateEvent', () => {
   it('keeps the files of a file_share as descriptors (the recorded doc and Slack Connect events)', () => {
-    const fixture = (name: string) =>
-      (loadFixtures('slack').find((f) => f.name === name)?.payload as { event: SlackMessageEvent }).event;
+    const fixture = (name: string): SlackMessageEvent => {
+      const found = loadFixtures('slack').find((f) => f.name === name);
+      if (!found) throw new Error(`no fixture ${name}`);
+      return (found.payload as { event: SlackMessageEvent }).event;
+    };
     const shared = translate(fixture('file-share-im'));
     expect(shared.kind === 'inbound' && shared.message.attachments).toEqual([
       {
