@@ -85,6 +85,7 @@ const EXAMPLES = {
   JOB_BACKOFF_MS: '1000',
   LLM_TIMEOUT_MS: '60000',
   MAX_OUTPUT_TOKENS: '2048',
+  MODEL_PRICES: '\'{"gemini-2.5-flash":{"input":0.3,"output":2.5}}\'',
   MAX_REPLY_PARTS: '5',
   JOB_LOCK_MS: '30000',
   SWEEP_INTERVAL_MS: '30000',

@@ -31,6 +31,7 @@ import {
   url,
 } from './config-env.ts';
 import { defaultModelGlobs, modelAllowed } from './core/tenancy.ts';
+import { DEFAULT_MODEL_PRICES, type PriceTable, parseModelPrices } from './usage/prices.ts';
 
 export {
   type AdminRef,
@@ -97,6 +98,8 @@ export interface Config {
   llmTimeoutMs: number;
   /** The most tokens one model answer may have (passed to the model call). */
   maxOutputTokens: number;
+  /** USD per million tokens by model id (MODEL_PRICES over usage/prices.ts defaults): budgets, usage. */
+  modelPrices: PriceTable;
   /** The most platform messages one reply is posted as; the last says the rest was cut. */
   maxReplyParts: number;
   /** How long a job stays locked to its process: a crashed process's job is taken over after this. */
@@ -193,6 +196,14 @@ const envSchema = z
     JOB_BACKOFF_MS: int('JOB_BACKOFF_MS', 0, 3_600_000),
     LLM_TIMEOUT_MS: int('LLM_TIMEOUT_MS', 1, 3_600_000),
     MAX_OUTPUT_TOKENS: int('MAX_OUTPUT_TOKENS', 1, 1_000_000),
+    MODEL_PRICES: rule(
+      'MODEL_PRICES',
+      'a JSON object {"model id": {"input": USD per 1M tokens, "output": USD per 1M tokens}}',
+      (v) => {
+        const prices = parseModelPrices(v);
+        return prices.ok ? prices.value : undefined;
+      },
+    ),
     MAX_REPLY_PARTS: int('MAX_REPLY_PARTS', 1, 100),
     JOB_LOCK_MS: int('JOB_LOCK_MS', 1000, 3_600_000),
     SWEEP_INTERVAL_MS: int('SWEEP_INTERVAL_MS', 100, 3_600_000),
@@ -308,6 +319,7 @@ export function parseConfig(env: Env): Config {
     jobBackoffMs: e.JOB_BACKOFF_MS ?? D.JOB_BACKOFF_MS,
     llmTimeoutMs: e.LLM_TIMEOUT_MS ?? D.LLM_TIMEOUT_MS,
     maxOutputTokens: e.MAX_OUTPUT_TOKENS ?? D.MAX_OUTPUT_TOKENS,
+    modelPrices: e.MODEL_PRICES ?? DEFAULT_MODEL_PRICES,
     maxReplyParts: e.MAX_REPLY_PARTS ?? D.MAX_REPLY_PARTS,
     jobLockMs: e.JOB_LOCK_MS ?? D.JOB_LOCK_MS,
     sweepIntervalMs: e.SWEEP_INTERVAL_MS ?? D.SWEEP_INTERVAL_MS,

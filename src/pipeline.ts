@@ -22,6 +22,7 @@ import type { Db } from './store/database.ts';
 import { createDirectory, type Directory } from './store/directory.ts';
 import type { HotStore } from './store/hot/types.ts';
 import { markWorkspaceReinstalled, markWorkspaceUninstalled } from './store/identities.ts';
+import { createBudgetDeps } from './usage/budget-wiring.ts';
 import { createCallLimits } from './worker/call-limits.ts';
 import { createDelivery, mayPostInline } from './worker/delivery.ts';
 import { createModelRegistry, type ModelRegistry } from './worker/providers/registry.ts';
@@ -43,6 +44,7 @@ export type PipelineSettings = Pick<
   | 'jobBackoffMs'
   | 'llmTimeoutMs'
   | 'maxOutputTokens'
+  | 'modelPrices'
   | 'maxReplyParts'
   | 'jobLockMs'
   | 'sweepIntervalMs'
@@ -288,6 +290,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       logger,
       handOff,
       cancel,
+      budgets: createBudgetDeps({
+        redis,
+        prefix,
+        db,
+        prices: settings.modelPrices,
+        maxOutputTokens: settings.maxOutputTokens,
+        adapters,
+        logger,
+      }),
     });
     workers.push(
       startReplyWorker(processReply, {
