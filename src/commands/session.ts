@@ -4,6 +4,7 @@ import { effectiveModel } from '../core/tenancy.ts';
 import { type Actor, findAgentByName, listAgents } from '../store/agents.ts';
 import type { Db } from '../store/database.ts';
 import { ensureUser, ensureWorkspace, findUser } from '../store/identities.ts';
+import type { SatisfactionSource } from './agent-stats.ts';
 import type { CommandContext, CommandReply } from './command.ts';
 import { excerpt } from './fields.ts';
 import type { AgentCreator } from './permissions.ts';
@@ -19,12 +20,15 @@ export interface CommandDeps {
     | 'agentMaxConcurrent'
     | 'allowedModels'
     | 'maxAgentsPerWorkspace'
-  >;
+  > &
+    Partial<Pick<Config, 'modelPrices'>>;
   /**
    * After a verb that may change agents, memberships or a DM's chosen agent: running services
    * drop what they remembered of them. Never throws.
    */
   onChange?: () => Promise<void>;
+  /** 👍/👎 on an agent's replies, for `/agent show` (wired by the feedback feature; absent: not shown). */
+  satisfaction?: SatisfactionSource;
 }
 
 export interface Session extends CommandDeps {
