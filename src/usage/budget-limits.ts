@@ -62,7 +62,7 @@ export function parseTokens(key: string, raw: string): Parsed<number | null> {
   const scale = match?.[2] === 'k' ? 1e3 : match?.[2] === 'm' ? 1e6 : 1;
   const n = match ? Math.round(Number(match[1]) * scale) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < 1) {
-    return { ok: false, error: `${key} must be a number of tokens, e.g. ${key}=200k (0 removes it)` };
+    return { ok: false, error: `give ${key} a number of tokens, e.g. ${key}=200k (0 removes it)` };
   }
   return { ok: true, value: n };
 }
@@ -75,7 +75,7 @@ export function parseUsd(key: string, raw: string): Parsed<number | null> {
   }
   const n = /^\d+(?:\.\d{1,6})?$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isFinite(n) || n <= 0 || n > 1e9) {
-    return { ok: false, error: `${key} must be an amount in USD, e.g. ${key}=25 (0 removes it)` };
+    return { ok: false, error: `give ${key} an amount in USD, e.g. ${key}=25 (0 removes it)` };
   }
   return { ok: true, value: n };
 }

@@ -222,6 +222,7 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
           attempts: attempt,
           durationMs: Date.now() - startedAt.getTime(),
           llmMs: result.durationMs,
+          model,
           ...(result.usage.inputTokens !== undefined && { inputTokens: result.usage.inputTokens }),
           ...(result.usage.outputTokens !== undefined && { outputTokens: result.usage.outputTokens }),
         });
