@@ -114,9 +114,8 @@ function parseFields(tokens: Token[], verb: 'create' | 'edit' | 'workspace'): Pa
 }
 
 function keysFor(verb: 'create' | 'edit' | 'workspace'): string {
-  if (verb === 'create') return KNOWN_FIELDS;
-  if (verb === 'workspace') return BUDGET_KEY_NAMES.join(', ');
-  return `${KNOWN_FIELDS}; admins also ${BUDGET_KEY_NAMES.join(', ')}`;
+  // edit's budget keys are in /agent help: the refusal stays one short line.
+  return verb === 'workspace' ? BUDGET_KEY_NAMES.join(', ') : KNOWN_FIELDS;
 }
 
 /** `role=Friendly mentor` → suggest `role="Friendly mentor"`: unquoted spaces are the usual cause. */
