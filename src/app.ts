@@ -83,7 +83,7 @@ export async function startApp(
     adapters,
     prefix: options.queuePrefix ?? config.queuePrefix,
   });
-  const metrics = createMetrics({ bus: pipeline.bus, queues: pipeline.queues });
+  const metrics = createMetrics({ bus: pipeline.bus, queues: pipeline.queues, prices: config.modelPrices });
   mountOperations(http.app, {
     metricsHandler: metrics.handler,
     queues: pipeline.queues,

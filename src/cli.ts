@@ -130,6 +130,34 @@ function fail(error: unknown): never {
  */
 function addAgentCommands(program: Command): void {
   program
+    .command('usage')
+    .description('model tokens and cost per workspace, agent and model')
+    .option('--workspace <platform:id>', 'only this workspace, e.g. slack:T123 or discord:456')
+    .option('--since <when>', 'from when: 24h, 7d, 30d or a date such as 2026-12-01', '30d')
+    .action(async (options: { workspace?: string; since: string }) => {
+      const [{ parseWorkspaceRef }, { parseSince, usageReport }] = await Promise.all([
+        import('./commands/agent-args.ts'),
+        import('./usage/usage-cli.ts'),
+      ]);
+      const since = parseSince(options.since);
+      if (!since)
+        throw new UsageError(`--since ${options.since}: use 24h, 7d, 30d or a date such as 2026-12-01`);
+      const ref = options.workspace === undefined ? undefined : parseWorkspaceRef(options.workspace);
+      if (ref && !ref.ok) throw new UsageError(ref.error);
+      const { config } = setup();
+      const [{ migrateDatabase }, { openDatabase }] = await Promise.all([
+        import('./store/migrate.ts'),
+        import('./store/database.ts'),
+      ]);
+      await migrateDatabase(config.databaseUrl);
+      const database = await openDatabase(config.databaseUrl);
+      try {
+        console.log(await usageReport(database.db, { since, workspace: ref?.value }, config.modelPrices));
+      } finally {
+        await database.close();
+      }
+    });
+  program
     .command('agents')
     .description(
       'manage agents like /agent does: create|list|show|edit|delete|join|leave|pause|resume|use|help',

@@ -92,6 +92,7 @@ const EXAMPLES = {
   JOB_BACKOFF_MS: '1000',
   LLM_TIMEOUT_MS: '60000',
   MAX_OUTPUT_TOKENS: '2048',
+  MODEL_PRICES: '\'{"gemini-2.5-flash":{"input":0.3,"output":2.5}}\'',
   MAX_REPLY_PARTS: '5',
   MAX_FILES_PER_MESSAGE: '4',
   MAX_IMAGE_BYTES: '5000000',

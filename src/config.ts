@@ -32,6 +32,7 @@ import {
 } from './config-env.ts';
 import { defaultModelGlobs, modelAllowed } from './core/tenancy.ts';
 import { decodeSecretKey } from './providers/secret-box.ts';
+import { DEFAULT_MODEL_PRICES, type PriceTable, parseModelPrices } from './usage/prices.ts';
 
 export {
   type AdminRef,
@@ -109,6 +110,8 @@ export interface Config {
   llmTimeoutMs: number;
   /** The most tokens one model answer may have (passed to the model call). */
   maxOutputTokens: number;
+  /** USD per million tokens by model id (MODEL_PRICES over usage/prices.ts defaults): budgets, usage. */
+  modelPrices: PriceTable;
   /** The most platform messages one reply is posted as; the last says the rest was cut. */
   maxReplyParts: number;
   /** Files and images into the model's input (MAX_FILES_PER_MESSAGE and friends). */
@@ -221,6 +224,14 @@ const envSchema = z
     JOB_BACKOFF_MS: int('JOB_BACKOFF_MS', 0, 3_600_000),
     LLM_TIMEOUT_MS: int('LLM_TIMEOUT_MS', 1, 3_600_000),
     MAX_OUTPUT_TOKENS: int('MAX_OUTPUT_TOKENS', 1, 1_000_000),
+    MODEL_PRICES: rule(
+      'MODEL_PRICES',
+      'a JSON object {"model id": {"input": USD per 1M tokens, "output": USD per 1M tokens}}',
+      (v) => {
+        const prices = parseModelPrices(v);
+        return prices.ok ? prices.value : undefined;
+      },
+    ),
     MAX_REPLY_PARTS: int('MAX_REPLY_PARTS', 1, 100),
     MAX_FILES_PER_MESSAGE: int('MAX_FILES_PER_MESSAGE', 0, 100),
     MAX_IMAGE_BYTES: int('MAX_IMAGE_BYTES', 1000, 20_000_000),
@@ -342,6 +353,7 @@ export function parseConfig(env: Env): Config {
     jobBackoffMs: e.JOB_BACKOFF_MS ?? D.JOB_BACKOFF_MS,
     llmTimeoutMs: e.LLM_TIMEOUT_MS ?? D.LLM_TIMEOUT_MS,
     maxOutputTokens: e.MAX_OUTPUT_TOKENS ?? D.MAX_OUTPUT_TOKENS,
+    modelPrices: e.MODEL_PRICES ?? DEFAULT_MODEL_PRICES,
     maxReplyParts: e.MAX_REPLY_PARTS ?? D.MAX_REPLY_PARTS,
     files: {
       maxFilesPerMessage: e.MAX_FILES_PER_MESSAGE ?? D.MAX_FILES_PER_MESSAGE,

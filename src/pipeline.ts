@@ -25,6 +25,7 @@ import { createDirectory, type Directory } from './store/directory.ts';
 import type { HotStore } from './store/hot/types.ts';
 import { markWorkspaceReinstalled, markWorkspaceUninstalled } from './store/identities.ts';
 import { fileInputFor } from './worker/attachments/index.ts';
+import { createBudgetDeps } from './usage/budget-wiring.ts';
 import { createCallLimits } from './worker/call-limits.ts';
 import { createDelivery, mayPostInline } from './worker/delivery.ts';
 import { createModelRegistry, type ModelRegistry } from './worker/providers/registry.ts';
@@ -46,6 +47,7 @@ export type PipelineSettings = Pick<
   | 'jobBackoffMs'
   | 'llmTimeoutMs'
   | 'maxOutputTokens'
+  | 'modelPrices'
   | 'maxReplyParts'
   | 'jobLockMs'
   | 'sweepIntervalMs'
@@ -304,6 +306,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       logger,
       handOff,
       cancel,
+      budgets: createBudgetDeps({
+        redis,
+        prefix,
+        db,
+        prices: settings.modelPrices,
+        maxOutputTokens: settings.maxOutputTokens,
+        adapters,
+        logger,
+      }),
     });
     workers.push(
       startReplyWorker(processReply, {

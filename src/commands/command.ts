@@ -4,6 +4,7 @@
  * embed, CLI text). Platform adapters depend on these types only.
  */
 import type { Platform } from '../core/types.ts';
+import type { BudgetValues } from '../usage/budget-limits.ts';
 
 export const AGENT_VERBS = [
   'create',
@@ -16,6 +17,7 @@ export const AGENT_VERBS = [
   'pause',
   'resume',
   'use',
+  'workspace',
   'help',
 ] as const;
 export type AgentVerb = (typeof AGENT_VERBS)[number];
@@ -48,7 +50,10 @@ export type AgentCommand =
   | { verb: 'help' }
   | { verb: 'list' }
   | { verb: 'create'; name: string; fields: AgentFieldValues }
-  | { verb: 'edit'; name: string; fields: AgentFieldValues }
+  /** `budget`: `budget_daily_tokens=…` and the like (admins only; usage/budget-limits.ts). */
+  | { verb: 'edit'; name: string; fields: AgentFieldValues; budget?: BudgetValues }
+  /** The workspace's budget: shown, or set with the same `budget_…=` keys (admins only). */
+  | { verb: 'workspace'; budget: BudgetValues }
   | { verb: 'show' | 'delete' | 'join' | 'leave' | 'pause' | 'resume' | 'use'; name: string };
 
 /** Where and by whom the command was given. */

@@ -4,6 +4,8 @@
  * render the CommandReply. Refusals and bad input come back as `ok: false` replies; only
  * infrastructure failures (database down) throw. Input is checked before anything is written.
  */
+
+import { workspaceVerb } from './budget.ts';
 import type { AgentCommand, CommandContext, CommandReply } from './command.ts';
 import { checkCreate, checkEdit, createVerb, deleteVerb, editVerb, pauseVerb } from './manage.ts';
 import { joinVerb, useVerb } from './place.ts';
@@ -40,7 +42,7 @@ async function runVerb(deps: CommandDeps, ctx: CommandContext, command: AgentCom
       return input.ok ? createVerb(await session(), input.value) : failed(input.error, input.field);
     }
     case 'edit': {
-      const input = checkEdit(deps.config, ctx, command.name, command.fields);
+      const input = checkEdit(deps.config, ctx, command.name, command.fields, command.budget);
       return input.ok ? editVerb(await session(), input.value) : failed(input.error, input.field);
     }
     case 'show':
@@ -55,5 +57,7 @@ async function runVerb(deps: CommandDeps, ctx: CommandContext, command: AgentCom
       return joinVerb(await session(), command.name, command.verb === 'join');
     case 'use':
       return useVerb(await session(), command.name);
+    case 'workspace':
+      return workspaceVerb(await session(), command.budget);
   }
 }

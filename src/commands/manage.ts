@@ -9,7 +9,9 @@ import {
   setAgentPaused,
   updateAgent,
 } from '../store/agents.ts';
+import { type BudgetValues, budgetOf, describeLimits } from '../usage/budget-limits.ts';
 import type { AgentSettings } from './agent-args.ts';
+import { checkAgentBudget, saveAgentBudget } from './budget.ts';
 import {
   AGENT_FIELDS,
   type AgentField,
@@ -43,6 +45,8 @@ export interface EditInput {
   name: string;
   settings: AgentSettings;
   changed: AgentField[];
+  /** `budget_…=` keys (admins only), checked against the stored budget when the agent is found. */
+  budget?: BudgetValues | undefined;
 }
 
 /** Permission and validation for create, before anything is written. */
@@ -72,9 +76,11 @@ export function checkEdit(
   ctx: CommandContext,
   name: string,
   fields: AgentFieldValues,
+  budget?: BudgetValues,
 ): Checked<EditInput> {
   const changed = AGENT_FIELDS.filter((key) => fields[key] !== undefined);
-  if (changed.length === 0) {
+  const budgetKeys = Object.keys(budget ?? {});
+  if (changed.length === 0 && budgetKeys.length === 0) {
     const example = usage('edit', ctx.platform, excerpt(name));
     return { ok: false, error: `Nothing to change: type ${example} (keys: ${KNOWN_FIELDS}).` };
   }
@@ -82,7 +88,10 @@ export function checkEdit(
   if (!settings.ok) return settings;
   const refused = modelRefusal(config, settings.value);
   if (refused) return { ok: false, error: refused, field: 'model' };
-  return { ok: true, value: { name, settings: settings.value, changed } };
+  return {
+    ok: true,
+    value: { name, settings: settings.value, changed, ...(budgetKeys.length > 0 && { budget }) },
+  };
 }
 
 /** A model outside ALLOWED_MODELS: the refusal, listing what is allowed. */
@@ -136,8 +145,14 @@ export async function editVerb(s: Session, input: EditInput): Promise<CommandRep
   if (!found.agent) return found.reply;
   const noProvider = await missingProviderRefusal(s, input.settings);
   if (noProvider) return failed(noProvider, 'model');
-  await updateAgent(s.db, found.agent.id, input.settings, await actorOf(s));
-  const changes = input.changed.map((key) => describeChange(key, input.settings)).join(', ');
+  const budget = input.budget && checkAgentBudget(s, found.agent, input.budget, budgetOf(found.agent.budget));
+  if (budget && !budget.ok) return failed(budget.error);
+  if (input.changed.length > 0) await updateAgent(s.db, found.agent.id, input.settings, await actorOf(s));
+  if (budget) await saveAgentBudget(s, found.agent.id, budget.value);
+  const changes = [
+    ...input.changed.map((key) => describeChange(key, input.settings)),
+    ...(budget ? [`budget (${describeLimits(budget.value)})`] : []),
+  ].join(', ');
   return succeeded(`Updated ${found.agent.name}: ${changes}.`);
 }
 

@@ -4,6 +4,14 @@
  * values are trimmed, `prompt=""` clears an explicit prompt. Names and values are validated here
  * with the same rules the handlers apply to Discord's typed options.
  */
+
+import {
+  BUDGET_KEY_NAMES,
+  type BudgetKey,
+  type BudgetValues,
+  budgetChangesFrom,
+  isBudgetKey,
+} from '../usage/budget-limits.ts';
 import {
   AGENT_FIELDS,
   AGENT_VERBS,
@@ -13,12 +21,12 @@ import {
   type AgentVerb,
   type ParsedCommand,
 } from './command.ts';
-import { cleanFields, cleanText, excerpt, validateFields, validateName } from './fields.ts';
+import { cleanFields, cleanText, excerpt, sentence, validateFields, validateName } from './fields.ts';
 import { parseProviderCommand } from './provider-parse.ts';
 import { type Token, type Tokenized, tokenize } from './tokenize.ts';
 import { KNOWN_FIELDS, KNOWN_VERBS, usage } from './usage.ts';
 
-type NamedVerb = Exclude<AgentVerb, 'help' | 'list'>;
+type NamedVerb = Exclude<AgentVerb, 'help' | 'list' | 'workspace'>;
 
 const fail = (error: string): ParsedCommand => ({ ok: false, error });
 const done = (command: AgentCommand): ParsedCommand => ({ ok: true, command });
@@ -37,6 +45,10 @@ export function parseAgentCommand(text: string): ParsedCommand {
   if (verb === 'help') return done({ verb });
   if (verb === 'list') {
     return rest.length === 0 ? done({ verb }) : fail(`Nothing goes after list: type ${usage('list')}`);
+  }
+  if (verb === 'workspace') {
+    const parsed = parseFields(rest, 'workspace');
+    return parsed.ok ? done({ verb, budget: parsed.budget }) : parsed;
   }
   return parseNamed(verb, rest);
 }
@@ -59,10 +71,16 @@ function parseNamed(verb: NamedVerb, [nameToken, ...rest]: Token[]): ParsedComma
   const name = validateName(nameToken.value);
   if (!name.ok) return fail(name.error);
 
-  if (verb === 'create' || verb === 'edit') {
-    const fields = parseFields(rest);
+  if (verb === 'create') {
+    const fields = parseFields(rest, verb);
     if (!fields.ok) return fields;
     return done({ verb, name: name.value, fields: fields.fields });
+  }
+  if (verb === 'edit') {
+    const parsed = parseFields(rest, verb);
+    if (!parsed.ok) return parsed;
+    const budget = Object.keys(parsed.budget).length > 0 ? { budget: parsed.budget } : {};
+    return done({ verb, name: name.value, fields: parsed.fields, ...budget });
   }
   if (rest.length > 0) {
     return fail(`Only the agent's name goes after ${verb}: type ${usage(verb, undefined, name.value)}`);
@@ -70,23 +88,36 @@ function parseNamed(verb: NamedVerb, [nameToken, ...rest]: Token[]): ParsedComma
   return done({ verb, name: name.value });
 }
 
-type ParsedFields = { ok: true; fields: AgentFieldValues } | { ok: false; error: string };
+type ParsedFields =
+  | { ok: true; fields: AgentFieldValues; budget: BudgetValues }
+  | { ok: false; error: string };
 
-function parseFields(tokens: Token[]): ParsedFields {
+/** create: the agent fields; edit: those and the budget keys; workspace: the budget keys only. */
+function parseFields(tokens: Token[], verb: 'create' | 'edit' | 'workspace'): ParsedFields {
   const fields: AgentFieldValues = {};
+  const budget: BudgetValues = {};
   for (const [index, token] of tokens.entries()) {
     if (token.key === undefined || token.key.trim() === '') {
+      if (verb === 'workspace')
+        return { ok: false, error: `Only budget keys go after workspace: type ${usage('workspace')}` };
       return { ok: false, error: notKeyValue(tokens, index) };
     }
     const key = token.key.trim().toLowerCase();
-    if (!isField(key)) {
-      return { ok: false, error: `Unknown key "${excerpt(token.key)}": use ${KNOWN_FIELDS}.` };
-    }
-    if (fields[key] !== undefined) return { ok: false, error: `Give each key once: ${key} is given twice.` };
-    fields[key] = token.value;
+    const given = fields[key as AgentField] ?? budget[key as BudgetKey];
+    if (given !== undefined) return { ok: false, error: `Give each key once: ${key} is given twice.` };
+    if (verb !== 'create' && isBudgetKey(key)) budget[key] = cleanText(token.value).trim();
+    else if (verb !== 'workspace' && isField(key)) fields[key] = token.value;
+    else return { ok: false, error: `Unknown key "${excerpt(token.key)}": use ${keysFor(verb)}.` };
   }
+  const budgetChecked = budgetChangesFrom(budget);
+  if (!budgetChecked.ok) return { ok: false, error: sentence(budgetChecked.error) };
   const checked = validateFields(fields);
-  return checked.ok ? { ok: true, fields: cleanFields(fields) } : checked;
+  return checked.ok ? { ok: true, fields: cleanFields(fields), budget } : checked;
+}
+
+function keysFor(verb: 'create' | 'edit' | 'workspace'): string {
+  // edit's budget keys are in /agent help: the refusal stays one short line.
+  return verb === 'workspace' ? BUDGET_KEY_NAMES.join(', ') : KNOWN_FIELDS;
 }
 
 /** `role=Friendly mentor` → suggest `role="Friendly mentor"`: unquoted spaces are the usual cause. */

@@ -8,6 +8,7 @@ import { effectiveSystemPrompt } from '../core/system-prompt.ts';
 import type { Platform } from '../core/types.ts';
 import { agentChannelIds, auditTrail, countReplies, listAgents } from '../store/agents.ts';
 import { findUser } from '../store/identities.ts';
+import { statsFields } from './agent-stats.ts';
 import type { CommandReply } from './command.ts';
 import { maySeePrompt } from './permissions.ts';
 import {
@@ -65,11 +66,12 @@ export async function showVerb(s: Session, name: string): Promise<CommandReply> 
   if (!found.agent) return found.reply;
   const { agent } = found;
   const server = found.where ? [{ label: 'Server', value: found.where }] : [];
-  const [created, channelIds, replies, creator] = await Promise.all([
+  const [created, channelIds, replies, creator, stats] = await Promise.all([
     createdBy(s, agent.id, agent.createdAt),
     agentChannelIds(s.db, agent.id),
     countReplies(s.db, agent.id),
     creatorOf(s, agent),
+    statsFields(s, agent),
   ]);
   const none = '(none)';
   const visible = maySeePrompt({ ...rules(s.config, s.ctx), agent: { name: agent.name, creator } });
@@ -107,6 +109,7 @@ export async function showVerb(s: Session, name: string): Promise<CommandReply> 
       { label: 'Channels', value: channelIds.join(', ') || none },
       ...promptFields,
       { label: 'Replies', value: String(replies) },
+      ...stats,
     ],
   });
 }

@@ -40,6 +40,11 @@ const ARGS: Record<AgentVerb, { text: string; discord: string; does: string }> =
   pause: { text: 'pause NAME', discord: 'pause name:NAME', does: 'the agent stops answering everywhere' },
   resume: { text: 'resume NAME', discord: 'resume name:NAME', does: 'the agent answers again' },
   use: { text: 'use NAME', discord: 'use name:NAME', does: 'the agent that answers in this DM' },
+  workspace: {
+    text: 'workspace [budget_daily_tokens=200k] [budget_monthly_usd=50] …',
+    discord: 'workspace [budget_daily_tokens:200k] [budget_monthly_usd:50] …',
+    does: "this workspace's budget and usage; admins set budget_daily_tokens, budget_monthly_tokens, budget_daily_usd or budget_monthly_usd (0 removes one); the same keys on edit set an agent's budget (admins)",
+  },
   help: { text: 'help', discord: 'help', does: 'this list' },
 };
 

@@ -47,6 +47,8 @@ export interface AgentBridgeEvents {
     attempts: number;
     durationMs: number;
     llmMs?: number;
+    /** The model spec the call used (`google:gemini-2.5-flash`). */
+    model?: string;
     inputTokens?: number;
     outputTokens?: number;
   };

@@ -124,4 +124,6 @@ export interface PlatformAdapter {
   stopTyping(target: TypingTarget): Promise<void>;
   /** Who the bot is on this platform, once started. */
   identity(): BotIdentity | undefined;
+  /** A direct message from the bot to a person (the budget owner's notice), where the platform allows it. */
+  directMessage?(userId: string, text: string): Promise<void>;
 }

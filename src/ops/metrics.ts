@@ -8,6 +8,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { AgentBridgeEvents, EventBus } from '../core/events.ts';
 import { withTimeout } from '../infra/redis.ts';
 import type { Queues } from '../jobs/queues.ts';
+import type { PriceTable } from '../usage/prices.ts';
+import { registerUsageMetrics } from './usage-metrics.ts';
 
 const PREFIX = 'agent_bridge_';
 
@@ -31,6 +33,8 @@ export interface MetricsOptions {
   queues?: Queues;
   /** Bound on the queue counts at scrape time, so a Redis outage cannot hang /metrics [2000]. */
   queueTimeoutMs?: number;
+  /** Prices for `model_cost_usd_total` (MODEL_PRICES); the shipped defaults when absent. */
+  prices?: PriceTable;
 }
 
 export interface Metrics {
@@ -121,6 +125,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   if (queues) registerQueueGauges(registers, queues, queueTimeoutMs);
 
   const unsubscribe = [
+    registerUsageMetrics(registers, bus, opts.prices ? { prices: opts.prices } : {}),
     bus.on('message.created', (e) => inbound.inc({ platform: e.platform })),
     bus.on('reply.decided', (e) => {
       decisions.inc({ reason: e.reason });

@@ -22,6 +22,7 @@ import { firstSeen, type Logger } from '../logger.ts';
 import type { Directory } from '../store/directory.ts';
 import type { AgentRecord, HotStore, ReplyContext } from '../store/hot/types.ts';
 import type { FileInput } from './attachments/index.ts';
+import { type BudgetDeps, settleAfter, stopOverBudget } from './budget-stop.ts';
 import type { CallLimits, LimitClaim } from './call-limits.ts';
 import { buildModelContext, type ModelContext } from './context-builder.ts';
 import { callModel, isModelCallError } from './llm-call.ts';
@@ -59,11 +60,20 @@ export interface ReplyProcessorDeps {
   handOff(reply: ReplyToPost, meta: { replyJobId: string; receivedAt: number }): Promise<void>;
   /** The job ends without a reply: clear the typing signal. */
   cancel(conversationId: string, agentId: string): Promise<void>;
+  /** Budgets (usage/budget-gate.ts); absent: none are enforced. */
+  budgets?: BudgetDeps;
 }
 
 export type ReplyOutcome =
   | { replyMessageId: number }
-  | { skipped: 'agent_unavailable' | 'nothing_to_answer' | 'answered_elsewhere' | 'uninstalled' }
+  | {
+      skipped:
+        | 'agent_unavailable'
+        | 'nothing_to_answer'
+        | 'answered_elsewhere'
+        | 'uninstalled'
+        | 'over_budget';
+    }
   | { failed: true; replyMessageId: number };
 
 /** The job must not run at all (see `mayReach`): it fails at once, without retries. */
@@ -173,14 +183,23 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
           return { skipped: 'nothing_to_answer' };
         }
         const input = await deps.files.modelInput(prompt, context.messages, job.data.target.platform, model);
+        const budget = await deps.budgets?.gate.reserve(agent, model, input);
+        if (budget?.ok === false) {
+          const work = { data: job.data, agent, queueJobId, attempts: attempt, startedAt, context };
+          await stopOverBudget(deps, budget, work);
+          return { skipped: 'over_budget' };
+        }
         bus.emit('agent.responding', { ...ref, triggerMessageId: messageId, attempt, startedAt });
-        const result = await callModel({
-          model: await deps.models.resolve(model, { workspaceId: agent.workspaceId }),
-          system: input.system,
-          messages: input.messages,
-          timeoutMs: settings.llmTimeoutMs,
-          maxOutputTokens: settings.maxOutputTokens,
-        });
+        const result = await settleAfter(
+          budget,
+          callModel({
+            model: await deps.models.resolve(model, { workspaceId: agent.workspaceId }),
+            system: input.system,
+            messages: input.messages,
+            timeoutMs: settings.llmTimeoutMs,
+            maxOutputTokens: settings.maxOutputTokens,
+          }),
+        );
         const text = safeReplyText(job.data.target.platform, result.text, context);
         const stored = await store.storeReply({
           ...answerOf(context),
@@ -207,6 +226,7 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
           attempts: attempt,
           durationMs: Date.now() - startedAt.getTime(),
           llmMs: result.durationMs,
+          model,
           ...(result.usage.inputTokens !== undefined && { inputTokens: result.usage.inputTokens }),
           ...(result.usage.outputTokens !== undefined && { outputTokens: result.usage.outputTokens }),
         });
@@ -278,6 +298,8 @@ export async function answerWithFailure(
     startedAt: Date;
     reason: string;
     context?: ReplyContext;
+    /** What to post instead of FAILURE_MESSAGE (the budget notice). */
+    text?: string;
   },
 ): Promise<void> {
   const { data, agent } = failure;
@@ -288,7 +310,7 @@ export async function answerWithFailure(
     await deps.cancel(data.conversationId, agent.id);
     return;
   }
-  const text = deps.settings.failureMessage;
+  const text = failure.text ?? deps.settings.failureMessage;
   const notice = await deps.store.storeReply({
     ...answerOf(seen),
     conversationId: data.conversationId,

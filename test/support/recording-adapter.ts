@@ -34,6 +34,11 @@ export class RecordingAdapter implements PlatformAdapter {
   identity(): BotIdentity {
     return this.bot;
   }
+  /** Direct messages the bot sent to people (the budget owner's notice). */
+  readonly directMessages: Array<{ userId: string; text: string }> = [];
+  async directMessage(userId: string, text: string): Promise<void> {
+    this.directMessages.push({ userId, text });
+  }
   async deliver(reply: OutboundReply, onPosted?: OnPartPosted): Promise<string[]> {
     if (reply.postedParts?.length) return [...reply.postedParts];
     if (this.hangNextDeliveries > 0) {

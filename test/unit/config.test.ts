@@ -13,6 +13,7 @@ import {
   parseModelId,
 } from '../../src/config.ts';
 import { configSecrets, exposureProblem, isLoopbackHost, platformStatus } from '../../src/config-checks.ts';
+import { DEFAULT_MODEL_PRICES } from '../../src/usage/prices.ts';
 
 /** Exactly the shortest ADMIN_TOKEN accepted. */
 const ADMIN_32 = 'a'.repeat(16) + 'B'.repeat(16);
@@ -72,6 +73,7 @@ describe('parseConfig defaults', () => {
       jobBackoffMs: 1000,
       llmTimeoutMs: 60000,
       maxOutputTokens: 2048,
+      modelPrices: DEFAULT_MODEL_PRICES,
       maxReplyParts: 5,
       files: {
         maxFilesPerMessage: 4,

@@ -339,6 +339,15 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
       );
     },
 
+    async directMessage(userId: string, text: string): Promise<void> {
+      const dm = (await client.rest.post(Routes.userChannels(), { body: { recipient_id: userId } })) as {
+        id: string;
+      };
+      await client.rest.post(Routes.channelMessages(dm.id), {
+        body: { content: text, allowed_mentions: { parse: [] } },
+      });
+    },
+
     async startTyping(target: TypingTarget): Promise<void> {
       await client.rest.post(Routes.channelTyping(target.threadId ?? target.channelId));
     },

@@ -4,6 +4,7 @@
  * that outlasts `deferAfterMs` is deferred (Discord allows 3 s for the first answer) and the embed
  * follows as an edit.
  */
+
 import {
   type APIEmbed,
   type AutocompleteInteraction,
@@ -22,6 +23,7 @@ import {
   type CommandContext,
   type CommandReply,
 } from '../../commands/command.ts';
+import { BUDGET_KEY_NAMES, type BudgetValues } from '../../usage/budget-limits.ts';
 import type { AdapterHooks } from '../hooks.ts';
 import type { SharedGuild } from './dm-guilds.ts';
 import { DM_WORKSPACE } from './inbound.ts';
@@ -123,6 +125,7 @@ export function commandFromOptions(
   const verb = AGENT_VERBS.find((v) => v === subcommand);
   if (!verb || verb === 'help') return { verb: 'help' };
   if (verb === 'list') return { verb };
+  if (verb === 'workspace') return { verb, budget: budgetOptions(option) };
   const name = option('name') ?? '';
   if (verb === 'create' || verb === 'edit') {
     const fields: AgentFieldValues = {};
@@ -130,9 +133,19 @@ export function commandFromOptions(
       const value = option(field);
       if (value !== null) fields[field] = value;
     }
-    return { verb, name, fields };
+    const budget = verb === 'edit' ? budgetOptions(option) : {};
+    return Object.keys(budget).length > 0 ? { verb: 'edit', name, fields, budget } : { verb, name, fields };
   }
-  return { verb: verb satisfies Exclude<AgentVerb, 'help' | 'list' | 'create' | 'edit'>, name };
+  return { verb: verb satisfies Exclude<AgentVerb, 'help' | 'list' | 'create' | 'edit' | 'workspace'>, name };
+}
+
+function budgetOptions(option: (name: string) => string | null): BudgetValues {
+  const budget: BudgetValues = {};
+  for (const key of BUDGET_KEY_NAMES) {
+    const value = option(key);
+    if (value !== null) budget[key] = value;
+  }
+  return budget;
 }
 
 export function commandContext(interaction: ChatInputCommandInteraction): CommandContext {

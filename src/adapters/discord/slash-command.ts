@@ -17,6 +17,7 @@ import {
 } from 'discord.js';
 import { AGENT_FIELDS, AGENT_VERBS, type AgentField, type AgentVerb } from '../../commands/command.ts';
 import { addProviderGroup } from './provider-command.ts';
+import { BUDGET_KEY_NAMES, type BudgetKey } from '../../usage/budget-limits.ts';
 
 export const AGENT_COMMAND_NAME = 'agent';
 export const DEFAULT_DISCORD_API_URL = 'https://discord.com/api';
@@ -32,7 +33,15 @@ const VERB_DESCRIPTIONS: Record<AgentVerb, string> = {
   pause: 'The agent stops answering everywhere',
   resume: 'The agent answers again',
   use: 'The agent that answers in this DM',
+  workspace: 'This server’s budget and usage; admins set budget_… limits',
   help: 'What /agent can do',
+};
+
+const BUDGET_DESCRIPTIONS: Record<BudgetKey, string> = {
+  budget_daily_tokens: 'Admins: tokens per UTC day, e.g. 200k (0 removes it)',
+  budget_monthly_tokens: 'Admins: tokens per UTC month, e.g. 5M (0 removes it)',
+  budget_daily_usd: 'Admins: USD per UTC day, e.g. 2.50 (0 removes it)',
+  budget_monthly_usd: 'Admins: USD per UTC month, e.g. 50 (0 removes it)',
 };
 
 const FIELD_DESCRIPTIONS: Record<AgentField, string> = {
@@ -45,7 +54,7 @@ const FIELD_DESCRIPTIONS: Record<AgentField, string> = {
 };
 
 /** Verbs that take no agent name. */
-const UNNAMED: ReadonlySet<AgentVerb> = new Set(['list', 'help']);
+const UNNAMED: ReadonlySet<AgentVerb> = new Set(['list', 'help', 'workspace']);
 const WITH_FIELDS: ReadonlySet<AgentVerb> = new Set(['create', 'edit']);
 
 function subcommand(verb: AgentVerb, sub: SlashCommandSubcommandBuilder): SlashCommandSubcommandBuilder {
@@ -66,6 +75,11 @@ function subcommand(verb: AgentVerb, sub: SlashCommandSubcommandBuilder): SlashC
   if (WITH_FIELDS.has(verb)) {
     for (const field of AGENT_FIELDS) {
       sub.addStringOption((option) => option.setName(field).setDescription(FIELD_DESCRIPTIONS[field]));
+    }
+  }
+  if (verb === 'edit' || verb === 'workspace') {
+    for (const key of BUDGET_KEY_NAMES) {
+      sub.addStringOption((option) => option.setName(key).setDescription(BUDGET_DESCRIPTIONS[key]));
     }
   }
   return sub;

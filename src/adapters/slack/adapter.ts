@@ -183,6 +183,11 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
 
     deliver: (reply: OutboundReply, onPosted?: OnPartPosted) => delivery.deliver(reply, onPosted),
 
+    // A user id as the channel posts in the app's DM with that person.
+    async directMessage(userId: string, text: string) {
+      await web.chat.postMessage({ channel: userId, text, unfurl_links: false });
+    },
+
     startTyping: (target: TypingTarget) => typing.start(target),
     stopTyping: (target: TypingTarget) => typing.stop(target),
     activeSignals: () => typing.active(),

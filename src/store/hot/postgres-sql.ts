@@ -6,8 +6,9 @@
 import { PENDING_LIMIT } from './types.ts';
 
 const AGENT_COLUMNS = `id, "workspaceId", name, role, backstory, goal, "systemPrompt", status, "modelConfig",
-  "avatarUrl", "maxConcurrentJobs", "isActive",
-  (SELECT w."uninstalledAt" IS NOT NULL FROM workspaces w WHERE w.id = agents."workspaceId") AS "workspaceUninstalled"`;
+  "avatarUrl", "maxConcurrentJobs", "isActive", budget,
+  (SELECT w."uninstalledAt" IS NOT NULL FROM workspaces w WHERE w.id = agents."workspaceId") AS "workspaceUninstalled",
+  (SELECT w.budget FROM workspaces w WHERE w.id = agents."workspaceId") AS "workspaceBudget"`;
 const CONVERSATION_SCOPE = `SELECT c.id FROM conversations c JOIN workspaces w ON w.id = c."workspaceId"
   WHERE c.platform = $2 AND c."channelId" = $3 AND w."externalId" = $4`;
 

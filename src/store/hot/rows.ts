@@ -1,6 +1,7 @@
 /** Store rows to records, for both providers: they differ only in how booleans and times arrive. */
 import { decodeAttachments } from '../../core/attachments.ts';
 import type { Platform } from '../../core/types.ts';
+import { budgetOf } from '../../usage/budget-limits.ts';
 import type {
   AgentRecord,
   ContextMessage,
@@ -52,6 +53,8 @@ export function rowReaders(read: ColumnReader) {
       maxConcurrentJobs: row.maxConcurrentJobs as number,
       isActive: read.bool(row.isActive),
       workspaceUninstalled: read.bool(row.workspaceUninstalled),
+      budget: budgetOf(row.budget),
+      workspaceBudget: budgetOf(row.workspaceBudget),
     }),
 
     storedInbound: (row: Row): StoredInbound => ({

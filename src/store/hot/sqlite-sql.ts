@@ -5,8 +5,9 @@
 import { PENDING_LIMIT } from './types.ts';
 
 const AGENT_COLUMNS = `id, workspaceId, name, role, backstory, goal, systemPrompt, status, modelConfig,
-  avatarUrl, maxConcurrentJobs, isActive,
-  (SELECT w.uninstalledAt IS NOT NULL FROM workspaces w WHERE w.id = agents.workspaceId) AS workspaceUninstalled`;
+  avatarUrl, maxConcurrentJobs, isActive, budget,
+  (SELECT w.uninstalledAt IS NOT NULL FROM workspaces w WHERE w.id = agents.workspaceId) AS workspaceUninstalled,
+  (SELECT w.budget FROM workspaces w WHERE w.id = agents.workspaceId) AS workspaceBudget`;
 
 export const SQL = {
   ensureWorkspace: `INSERT INTO workspaces (id, platform, externalId, createdAt, updatedAt)

@@ -11,6 +11,7 @@
 import type { Attachment } from '../../core/attachments.ts';
 import type { Platform } from '../../core/types.ts';
 import type { ReachFacts } from '../../core/workspace-reach.ts';
+import type { BudgetLimits } from '../../usage/budget-limits.ts';
 
 export type ConversationKind = 'dm' | 'channel' | 'thread';
 
@@ -57,6 +58,9 @@ export interface AgentRecord {
   isActive: boolean;
   /** The app was removed from the agent's workspace: nothing is answered or posted there. */
   workspaceUninstalled: boolean;
+  /** Spending limits of the agent and of its workspace (usage/budget-limits.ts); null: none. */
+  budget?: BudgetLimits | null;
+  workspaceBudget?: BudgetLimits | null;
 }
 
 export interface InboundRecord {

@@ -138,6 +138,11 @@ describe.each(providers)('/agent verbs on %s', (provider) => {
       Prompt: 'generated from role, goal and backstory',
       'System prompt': effectiveSystemPrompt(agent),
       Replies: '0',
+      'Last 24 hours': 'no replies',
+      'Last 30 days': 'no replies',
+      Budget: 'none',
+      'Budget left': 'no budget',
+      Queued: '0 messages waiting',
     });
     expect(effectiveSystemPrompt(agent)).toContain('You are Aria, mentor.');
 
@@ -214,6 +219,7 @@ describe.each(providers)('/agent verbs on %s', (provider) => {
       'pause',
       'resume',
       'use',
+      'workspace',
       'help',
     ]);
   });

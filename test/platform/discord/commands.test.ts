@@ -52,6 +52,7 @@ describe('/agent on discord', () => {
       'pause',
       'resume',
       'use',
+      'workspace',
       'help',
       'provider',
     ]);
@@ -77,6 +78,19 @@ describe('/agent on discord', () => {
       expect.objectContaining({ name: 'name', required: true, autocomplete: true }),
     ]);
     expect(options('list')).toEqual([]);
+    // Budgets: edit takes them after the fields; workspace takes only them (admins, checked on use).
+    const budgetKeys = [
+      'budget_daily_tokens',
+      'budget_monthly_tokens',
+      'budget_daily_usd',
+      'budget_monthly_usd',
+    ];
+    expect(
+      options('edit')
+        .map((o) => o.name)
+        .slice(-4),
+    ).toEqual(budgetKeys);
+    expect(options('workspace').map((o) => o.name)).toEqual(budgetKeys);
   });
 
   it('/agent list answers with an ephemeral embed; context and admin flag come from the interaction', async () => {

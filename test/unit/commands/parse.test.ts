@@ -83,7 +83,7 @@ describe('parseAgentCommand refuses, saying what to type', () => {
   it.each<[string, string]>([
     [
       'frob',
-      'Unknown command "frob": use create, list, show, edit, delete, join, leave, pause, resume, use, help',
+      'Unknown command "frob": use create, list, show, edit, delete, join, leave, pause, resume, use, workspace, help',
     ],
     ['role=x', 'Unknown command "role=x"'],
     ['create', 'Name the new agent: type /agent create NAME [role="…"] [goal="…"]'],
@@ -129,7 +129,7 @@ describe('parseAgentCommand refuses, saying what to type', () => {
     expect(errorOf(`edit Aria ${'k'.repeat(5000)}=v`).length).toBeLessThan(120);
   });
 
-  it.each(AGENT_VERBS.filter((verb) => verb !== 'list' && verb !== 'help'))(
+  it.each(AGENT_VERBS.filter((verb) => verb !== 'list' && verb !== 'help' && verb !== 'workspace'))(
     'reads %s in any case',
     (verb) => {
       const parsed = parseAgentCommand(`${verb.toUpperCase()} Aria`);
