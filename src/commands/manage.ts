@@ -9,7 +9,7 @@ import {
   setAgentPaused,
   updateAgent,
 } from '../store/agents.ts';
-import type { AgentSettings } from './agent-args.ts';
+import { type AgentSettings, mergeAgentConfig } from './agent-args.ts';
 import {
   AGENT_FIELDS,
   type AgentField,
@@ -110,7 +110,7 @@ export async function createVerb(s: Session, input: CreateInput): Promise<Comman
       {
         workspaceId: s.workspaceId,
         name: input.name,
-        ...input.settings,
+        ...withConfig(input.settings, undefined),
         ownerId: actor.id,
         maxConcurrentJobs: s.config.agentMaxConcurrent,
       },
@@ -131,7 +131,12 @@ export async function createVerb(s: Session, input: CreateInput): Promise<Comman
 export async function editVerb(s: Session, input: EditInput): Promise<CommandReply> {
   const found = await findAuthorized(s, 'edit', input.name);
   if (!found.agent) return found.reply;
-  await updateAgent(s.db, found.agent.id, input.settings, await actorOf(s));
+  await updateAgent(
+    s.db,
+    found.agent.id,
+    withConfig(input.settings, found.agent.modelConfig),
+    await actorOf(s),
+  );
   const changes = input.changed.map((key) => describeChange(key, input.settings)).join(', ');
   return succeeded(`Updated ${found.agent.name}: ${changes}.`);
 }
@@ -177,7 +182,15 @@ function nameTaken(wanted: string, existing: string): string {
   return `There is already an agent named ${existing} here${sameCase ? '' : ' (names ignore case)'}: pick another name.`;
 }
 
+/** The settings to store, their config merged into the agent's current one (mergeAgentConfig). */
+function withConfig(settings: AgentSettings, current: unknown): AgentSettings {
+  const { modelConfig, ...rest } = settings;
+  const merged = mergeAgentConfig(current, modelConfig);
+  return merged ? { ...rest, modelConfig: merged } : rest;
+}
+
 function describeChange(key: AgentField, settings: AgentSettings): string {
+  if (key === 'loading' && !settings.modelConfig?.loading?.length) return 'loading (back to the default)';
   if (key === 'prompt' && settings.systemPrompt === null)
     return 'prompt (now generated from role, goal and backstory)';
   if (key === 'avatar' && settings.avatarUrl === null) return 'avatar (removed)';

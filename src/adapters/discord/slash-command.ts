@@ -41,6 +41,7 @@ const FIELD_DESCRIPTIONS: Record<AgentField, string> = {
   prompt: 'An explicit system prompt (empty: write it from role, goal and backstory)',
   model: 'provider:model, e.g. google:gemini-2.5-flash or local:llama3.2',
   avatar: 'An https:// image URL shown as the agent’s picture',
+  loading: 'Working messages shown while it answers, separated by |, e.g. Reading…|Thinking…',
 };
 
 /** Verbs that take no agent name. */
