@@ -9,11 +9,11 @@ import { parseAgentCommand } from '../commands/parse.ts';
 import type { Config } from '../config.ts';
 import type { Platform, PlatformAdapter } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
+import { handleFeedback } from '../orchestrator/feedback.ts';
 import type { Pipeline } from '../pipeline.ts';
 import { leaveRemovedChannel, listAgents } from '../store/agents.ts';
 import { catchUpPoints } from '../store/catch-up.ts';
 import type { Db } from '../store/database.ts';
-import { recordFeedback, replyIdOf } from '../store/feedback.ts';
 import { claimGreeting } from '../store/greetings.ts';
 import { findWorkspace } from '../store/identities.ts';
 import type { AdapterHooks } from './hooks.ts';
@@ -46,15 +46,7 @@ export function adapterHooks(config: Config, db: Db, logger: Logger, pipeline: (
     onNotice: (notice) => pipeline().bus.emit('platform.notice', notice),
     claimGreeting: (platform, workspaceExternalId, userId) =>
       claimGreeting(db, platform, workspaceExternalId, userId),
-    async onFeedback(click) {
-      const replyId = replyIdOf(click.replyKey);
-      if (replyId === undefined) return 'unknown';
-      const outcome = await recordFeedback(db, { ...click, replyId });
-      if (outcome === 'new' || outcome === 'changed') {
-        pipeline().bus.emit('feedback.recorded', { platform: click.platform, vote: click.vote, outcome });
-      }
-      return outcome;
-    },
+    onFeedback: (click) => handleFeedback(db, pipeline().bus, click),
     async onChannelRemoved(platform, channelId, actorLabel) {
       const left = await leaveRemovedChannel(db, platform, channelId, { label: actorLabel });
       if (left.length > 0) await onChange();
