@@ -7,6 +7,7 @@
 import {
   type APIEmbed,
   type AutocompleteInteraction,
+  type ButtonInteraction,
   type ChatInputCommandInteraction,
   GuildMember,
   type Interaction,
@@ -25,6 +26,7 @@ import {
 import type { AdapterHooks } from '../hooks.ts';
 import type { SharedGuild } from './dm-guilds.ts';
 import { DM_WORKSPACE } from './inbound.ts';
+import { parseFeedbackButton } from './outbound.ts';
 import { AGENT_COMMAND_NAME } from './slash-command.ts';
 
 const OK_COLOR = 0x57f287;
@@ -47,7 +49,31 @@ export async function handleInteraction(interaction: Interaction, deps: Interact
     await autocomplete(interaction, deps);
   } else if (interaction.isChatInputCommand() && interaction.commandName === AGENT_COMMAND_NAME) {
     await runCommand(interaction, deps);
+  } else if (interaction.isButton()) {
+    await recordFeedbackClick(interaction, deps);
   }
+}
+
+/**
+ * A 👍/👎 click: stored within `deferAfterMs`, then acknowledged once without changing the message
+ * (DEFERRED_UPDATE_MESSAGE); a store that takes longer finishes after the acknowledgement.
+ */
+async function recordFeedbackClick(interaction: ButtonInteraction, deps: InteractionDeps): Promise<void> {
+  const click = parseFeedbackButton(interaction.customId);
+  if (!click) return;
+  const { logger } = deps.hooks;
+  const work = deps.hooks.onFeedback?.({ platform: 'discord', userId: interaction.user.id, ...click });
+  if (work) {
+    const failed = (error: unknown) =>
+      logger.warn({ err: error, reply: click.replyKey }, 'discord feedback not stored');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, deps.deferAfterMs);
+    });
+    await Promise.race([work.then(() => undefined, failed), late]);
+    clearTimeout(timer);
+  }
+  await interaction.deferUpdate();
 }
 
 async function autocomplete(interaction: AutocompleteInteraction, deps: InteractionDeps): Promise<void> {
