@@ -24,7 +24,7 @@ const VERB_DESCRIPTIONS: Record<AgentVerb, string> = {
   create: 'Create an agent (its prompt is written from role, goal and backstory unless you give one)',
   list: 'The agents here: status, model, channels',
   show: 'Every setting of an agent and the system prompt in effect',
-  edit: 'Change an agent’s role, goal, backstory, prompt, model or avatar',
+  edit: 'Change an agent’s role, goal, backstory, prompt, model, avatar or working messages',
   delete: 'Delete an agent (its messages are kept)',
   join: 'The agent answers in this channel when addressed',
   leave: 'The agent stops answering in this channel',
