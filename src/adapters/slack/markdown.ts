@@ -17,7 +17,8 @@ export const TABLE_MAX_COLUMNS = 20;
 
 const WORD_JOINER = '\u2060';
 const CODE = /```[\s\S]*?```|`[^`\n]*`/g;
-const ANGLE = /<([^<>\n]*)>/g;
+/** A `<…>` sequence without nested brackets, or a lone `<` before what would start a command. */
+const ANGLE = /<([^<>\n]*)>|<(?=[!@#])/g;
 const USER_MENTION = /^@[UW][A-Z0-9]+(\|[^|]*)?$/;
 const CHANNEL_LINK = /^#[CG][A-Z0-9]+(\|[^|]*)?$/;
 const LINK = /^(https?:\/\/|mailto:)[^\s|]+(\|.*)?$/i;
@@ -58,7 +59,8 @@ export function safeMarkdown(markdown: string): string {
 }
 
 function safeText(text: string): string {
-  return text.replace(ANGLE, (whole: string, inner: string) => {
+  return text.replace(ANGLE, (whole: string, inner: string | undefined) => {
+    if (inner === undefined) return `<${WORD_JOINER}`;
     if (inner.startsWith('!')) return inner.startsWith('!date^') ? whole : harmless(inner);
     if (USER_MENTION.test(inner) || CHANNEL_LINK.test(inner)) return whole;
     if (LINK.test(inner)) return revealLink(inner);
