@@ -14,7 +14,11 @@ export function addPlatformCommands(program: Command): void {
     )
     .option('--name <name>', 'app and bot display name', 'agent-bridge')
     .option('--yaml', 'YAML instead of JSON')
-    .action(async (options: { url?: string; name: string; yaml?: boolean }) => {
+    .option(
+      '--assistant-view',
+      "Slack's older assistant pane (assistant_view) instead of the agent view, for apps not yet moved",
+    )
+    .action(async (options: { url?: string; name: string; yaml?: boolean; assistantView?: boolean }) => {
       if (options.url && !/^https:\/\/[^\s/]+/.test(options.url)) {
         throw new UsageError(
           `--url must be the https:// address Slack can reach, e.g. https://bridge.example.com`,
@@ -25,6 +29,7 @@ export function addPlatformCommands(program: Command): void {
         socketMode: !options.url,
         name: options.name,
         ...(options.url && { url: options.url }),
+        ...(options.assistantView && { assistantView: true }),
       });
       process.stdout.write(formatSlackManifest(manifest, options.yaml ? 'yaml' : 'json'));
     });

@@ -7,6 +7,7 @@ import type { InboundMessage, Platform } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
 import type { InboundOutcome, MessageChange } from '../orchestrator/orchestrator.ts';
 import type { CatchUpPoint, CatchUpWindow } from '../store/catch-up.ts';
+import type { FeedbackOutcome, Vote } from '../store/feedback.ts';
 
 export type { CatchUpPoint, CatchUpWindow };
 
@@ -41,6 +42,13 @@ export interface AdapterHooks {
    * guild removal): what waits there ends and nothing more is posted there.
    */
   onWorkspaceRemoved?(platform: Platform, externalId: string, reason: string): Promise<void>;
+  /**
+   * Slack's agent view: true the first time this person opens the app's Messages tab in this
+   * workspace (persisted), so the greeting goes out once. Optional: without it nobody is greeted.
+   */
+  claimGreeting?(platform: Platform, workspaceExternalId: string, userId: string): Promise<boolean>;
+  /** A 👍/👎 click on a reply (`replyKey` = its delivery key, `reply-<id>`); stored once per person. */
+  onFeedback?(click: FeedbackClickEvent): Promise<FeedbackOutcome>;
   /** A platform notice worth counting (Slack `app_rate_limited`, a request nothing handled). */
   onNotice?(notice: PlatformNotice): void;
   /**
@@ -49,6 +57,13 @@ export interface AdapterHooks {
    */
   onChannelRemoved?(platform: Platform, channelId: string, actorLabel: string): Promise<number>;
   logger: Logger;
+}
+
+export interface FeedbackClickEvent {
+  platform: Platform;
+  replyKey: string;
+  userId: string;
+  vote: Vote;
 }
 
 export interface PlatformNotice {

@@ -9,11 +9,13 @@ import { parseAgentCommand } from '../commands/parse.ts';
 import type { Config } from '../config.ts';
 import type { Platform, PlatformAdapter } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
+import { handleFeedback } from '../orchestrator/feedback.ts';
 import type { Pipeline } from '../pipeline.ts';
 import { keyringOf } from '../providers/keyring.ts';
 import { leaveRemovedChannel, listAgents } from '../store/agents.ts';
 import { catchUpPoints } from '../store/catch-up.ts';
 import type { Db } from '../store/database.ts';
+import { claimGreeting } from '../store/greetings.ts';
 import { findWorkspace } from '../store/identities.ts';
 import type { AdapterHooks } from './hooks.ts';
 
@@ -44,6 +46,9 @@ export function adapterHooks(config: Config, db: Db, logger: Logger, pipeline: (
       await workspaceRemoved(platform, externalId, reason);
     },
     onNotice: (notice) => pipeline().bus.emit('platform.notice', notice),
+    claimGreeting: (platform, workspaceExternalId, userId) =>
+      claimGreeting(db, platform, workspaceExternalId, userId),
+    onFeedback: (click) => handleFeedback(db, pipeline().bus, click),
     async onChannelRemoved(platform, channelId, actorLabel) {
       const left = await leaveRemovedChannel(db, platform, channelId, { label: actorLabel });
       if (left.length > 0) await onChange();

@@ -20,9 +20,21 @@ export interface AgentSettings {
   backstory?: string;
   /** null: generate the prompt from role, goal and backstory. */
   systemPrompt?: string | null;
-  modelConfig?: { model: string };
+  /** The model and the working messages (`loading`) share the agent's JSON config column. */
+  modelConfig?: AgentConfig;
   avatarUrl?: string | null;
 }
+
+/** What the agent's modelConfig column holds. */
+export type AgentConfig = {
+  model?: string;
+  /** Slack's rotating working messages (assistant.threads.setStatus `loading_messages`). */
+  loading?: string[];
+};
+
+/** Slack shows at most 10 loading messages. */
+export const MAX_LOADING_MESSAGES = 10;
+const LOADING_MESSAGE_LENGTH = 100;
 
 const MAX_LENGTH: Record<AgentKey, number> = {
   role: 200,
@@ -31,6 +43,7 @@ const MAX_LENGTH: Record<AgentKey, number> = {
   prompt: 8000,
   model: 200,
   avatar: 2048,
+  loading: 1000,
 };
 
 /** The name agent-bridge itself posts under. */
@@ -68,7 +81,13 @@ export function agentSettingsFrom(values: AgentValues): Parsed<AgentSettings> {
       case 'model': {
         const spec = parseModelSpec(value);
         if (!spec.ok) return err(spec.error);
-        settings.modelConfig = { model: formatModelSpec(spec) };
+        settings.modelConfig = { ...settings.modelConfig, model: formatModelSpec(spec) };
+        break;
+      }
+      case 'loading': {
+        const messages = parseLoadingMessages(value);
+        if (!messages.ok) return messages;
+        settings.modelConfig = { ...settings.modelConfig, loading: messages.value };
         break;
       }
       case 'avatar': {
@@ -84,6 +103,36 @@ export function agentSettingsFrom(values: AgentValues): Parsed<AgentSettings> {
     }
   }
   return ok(settings);
+}
+
+/** `Reading the docs…|Thinking…` → the messages; `""` → none (the default status again). */
+export function parseLoadingMessages(value: string): Parsed<string[]> {
+  const messages = value
+    .split('|')
+    .map((message) => message.replace(/\s+/gu, ' ').trim())
+    .filter((message) => message !== '');
+  if (messages.length > MAX_LOADING_MESSAGES)
+    return err(`loading takes at most ${MAX_LOADING_MESSAGES} messages separated by |`);
+  const long = messages.find((message) => [...message].length > LOADING_MESSAGE_LENGTH);
+  if (long) return err(`each loading message is at most ${LOADING_MESSAGE_LENGTH} characters`);
+  return ok(messages);
+}
+
+/**
+ * The config to store after an edit: the current one with the edited keys replaced, so `model=`
+ * keeps the loading messages and `loading=` keeps the model. An empty list removes `loading`.
+ */
+export function mergeAgentConfig(current: unknown, edited: AgentConfig | undefined): AgentConfig | undefined {
+  if (!edited) return undefined;
+  const base: AgentConfig = {};
+  if (current && typeof current === 'object' && !Array.isArray(current)) {
+    const { model, loading } = current as { model?: unknown; loading?: unknown };
+    if (typeof model === 'string') base.model = model;
+    if (Array.isArray(loading)) base.loading = loading.filter((m): m is string => typeof m === 'string');
+  }
+  const merged: AgentConfig = { ...base, ...edited };
+  if (merged.loading?.length === 0) delete merged.loading;
+  return merged;
 }
 
 export interface WorkspaceRef {

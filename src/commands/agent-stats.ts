@@ -17,12 +17,6 @@ import type { Session } from './session.ts';
 
 const DAY_MS = 86_400_000;
 
-/** Votes on an agent's replies since a time (the feedback feature wires it; absent: not shown). */
-export type SatisfactionSource = (
-  agentId: string,
-  since: Date,
-) => Promise<{ up: number; down: number } | undefined>;
-
 export async function statsFields(
   s: Session,
   agent: { id: string; budget: unknown },
@@ -34,7 +28,7 @@ export async function statsFields(
     { label: 'Last 24 hours', since: new Date(now - DAY_MS) },
     { label: 'Last 30 days', since: new Date(now - 30 * DAY_MS) },
   ];
-  const [lines, windows, waiting, votes] = await Promise.all([
+  const [lines, windows, waiting] = await Promise.all([
     Promise.all(
       periods.map(async ({ since }) => {
         const [replies, usage] = await Promise.all([
@@ -46,21 +40,10 @@ export async function statsFields(
     ),
     spendingWindows(s.db, subject, prices, now),
     waitingIntents(s.db, agent.id),
-    s.satisfaction ? Promise.all(periods.map(({ since }) => s.satisfaction?.(agent.id, since))) : undefined,
   ]);
   const budget: BudgetLimits | null = budgetOf(agent.budget);
-  const satisfaction =
-    votes?.some((v) => v !== undefined) === true
-      ? [
-          {
-            label: 'Satisfaction',
-            value: periods.map((p, i) => `${p.label.toLowerCase()}: ${describeVotes(votes[i])}`).join('; '),
-          },
-        ]
-      : [];
   return [
     ...periods.map((p, i) => ({ label: p.label, value: lines[i] ?? '' })),
-    ...satisfaction,
     { label: 'Budget', value: describeLimits(budget) },
     { label: 'Budget left', value: budgetLeft(budget, windows) },
     { label: 'Queued', value: waiting === 1 ? '1 message waiting' : `${waiting} messages waiting` },
@@ -100,7 +83,3 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-function describeVotes(votes: { up: number; down: number } | undefined): string {
-  if (!votes || votes.up + votes.down === 0) return 'no votes';
-  return `${Math.round((100 * votes.up) / (votes.up + votes.down))}% 👍 (${votes.up} 👍, ${votes.down} 👎)`;
-}

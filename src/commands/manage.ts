@@ -10,7 +10,7 @@ import {
   updateAgent,
 } from '../store/agents.ts';
 import { type BudgetValues, budgetOf, describeLimits } from '../usage/budget-limits.ts';
-import type { AgentSettings } from './agent-args.ts';
+import { type AgentSettings, mergeAgentConfig } from './agent-args.ts';
 import { checkAgentBudget, saveAgentBudget } from './budget.ts';
 import {
   AGENT_FIELDS,
@@ -122,7 +122,7 @@ export async function createVerb(s: Session, input: CreateInput): Promise<Comman
       {
         workspaceId: s.workspaceId,
         name: input.name,
-        ...input.settings,
+        ...withConfig(input.settings, undefined),
         ownerId: actor.id,
         maxConcurrentJobs: s.config.agentMaxConcurrent,
       },
@@ -147,7 +147,9 @@ export async function editVerb(s: Session, input: EditInput): Promise<CommandRep
   if (noProvider) return failed(noProvider, 'model');
   const budget = input.budget && checkAgentBudget(s, found.agent, input.budget, budgetOf(found.agent.budget));
   if (budget && !budget.ok) return failed(budget.error);
-  if (input.changed.length > 0) await updateAgent(s.db, found.agent.id, input.settings, await actorOf(s));
+  if (input.changed.length > 0) {
+    await updateAgent(s.db, found.agent.id, withConfig(input.settings, found.agent.modelConfig), await actorOf(s));
+  }
   if (budget) await saveAgentBudget(s, found.agent.id, budget.value);
   const changes = [
     ...input.changed.map((key) => describeChange(key, input.settings)),
@@ -197,7 +199,15 @@ function nameTaken(wanted: string, existing: string): string {
   return `There is already an agent named ${existing} here${sameCase ? '' : ' (names ignore case)'}: pick another name.`;
 }
 
+/** The settings to store, their config merged into the agent's current one (mergeAgentConfig). */
+function withConfig(settings: AgentSettings, current: unknown): AgentSettings {
+  const { modelConfig, ...rest } = settings;
+  const merged = mergeAgentConfig(current, modelConfig);
+  return merged ? { ...rest, modelConfig: merged } : rest;
+}
+
 function describeChange(key: AgentField, settings: AgentSettings): string {
+  if (key === 'loading' && !settings.modelConfig?.loading?.length) return 'loading (back to the default)';
   if (key === 'prompt' && settings.systemPrompt === null)
     return 'prompt (now generated from role, goal and backstory)';
   if (key === 'avatar' && settings.avatarUrl === null) return 'avatar (removed)';

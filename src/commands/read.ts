@@ -7,6 +7,8 @@ import { AGENT_NAME_RULE } from '../core/agent-name.ts';
 import { effectiveSystemPrompt } from '../core/system-prompt.ts';
 import type { Platform } from '../core/types.ts';
 import { agentChannelIds, auditTrail, countReplies, listAgents } from '../store/agents.ts';
+import { SATISFACTION_WINDOW_DAYS, satisfactionOf, satisfactionText } from '../store/feedback.ts';
+import { loadingOf } from '../store/hot/values.ts';
 import { findUser } from '../store/identities.ts';
 import { statsFields } from './agent-stats.ts';
 import type { CommandReply } from './command.ts';
@@ -66,12 +68,13 @@ export async function showVerb(s: Session, name: string): Promise<CommandReply> 
   if (!found.agent) return found.reply;
   const { agent } = found;
   const server = found.where ? [{ label: 'Server', value: found.where }] : [];
-  const [created, channelIds, replies, creator, stats] = await Promise.all([
+  const [created, channelIds, replies, creator, stats, satisfaction] = await Promise.all([
     createdBy(s, agent.id, agent.createdAt),
     agentChannelIds(s.db, agent.id),
     countReplies(s.db, agent.id),
     creatorOf(s, agent),
     statsFields(s, agent),
+    satisfactionOf(s.db, agent.id, new Date(Date.now() - SATISFACTION_WINDOW_DAYS * 86_400_000)),
   ]);
   const none = '(none)';
   const visible = maySeePrompt({ ...rules(s.config, s.ctx), agent: { name: agent.name, creator } });
@@ -108,8 +111,10 @@ export async function showVerb(s: Session, name: string): Promise<CommandReply> 
       { label: 'Avatar', value: agent.avatarUrl ?? none },
       { label: 'Channels', value: channelIds.join(', ') || none },
       ...promptFields,
+      { label: 'Working messages', value: loadingOf(agent.modelConfig)?.join(' | ') ?? 'the default' },
       { label: 'Replies', value: String(replies) },
       ...stats,
+      { label: 'Satisfaction', value: satisfactionText(satisfaction) },
     ],
   });
 }

@@ -5,7 +5,6 @@ import type { Keyring } from '../providers/secret-box.ts';
 import { type Actor, findAgentByName, listAgents } from '../store/agents.ts';
 import type { Db } from '../store/database.ts';
 import { ensureUser, ensureWorkspace, findUser } from '../store/identities.ts';
-import type { SatisfactionSource } from './agent-stats.ts';
 import type { CommandContext, CommandReply } from './command.ts';
 import { excerpt } from './fields.ts';
 import type { AgentCreator } from './permissions.ts';
@@ -30,8 +29,6 @@ export interface CommandDeps {
   onChange?: () => Promise<void>;
   /** Seals provider keys (`/agent provider add`); without it no key can be stored. */
   keyring?: Keyring;
-  /** 👍/👎 on an agent's replies, for `/agent show` (wired by the feedback feature; absent: not shown). */
-  satisfaction?: SatisfactionSource;
 }
 
 export interface Session extends CommandDeps {

@@ -23,8 +23,8 @@ const ARGS: Record<AgentVerb, { text: string; discord: string; does: string }> =
   },
   edit: {
     text: 'edit NAME key="value" …',
-    discord: 'edit name:NAME [role:…] [goal:…] [backstory:…] [prompt:…] [model:…] [avatar:…]',
-    does: `change ${KNOWN_FIELDS}; prompt="" goes back to the generated prompt`,
+    discord: 'edit name:NAME [role:…] [goal:…] [backstory:…] [prompt:…] [model:…] [avatar:…] [loading:…]',
+    does: `change ${KNOWN_FIELDS}; prompt="" goes back to the generated prompt; loading="Reading…|Thinking…" sets the working messages`,
   },
   delete: {
     text: 'delete NAME',

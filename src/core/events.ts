@@ -61,6 +61,8 @@ export interface AgentBridgeEvents {
   };
   /** A platform told us something about the app itself (rate-limited events, an uninstall). */
   'platform.notice': { platform: Platform; kind: string };
+  /** A person's 👍/👎 on a reply was stored (`new`) or replaced their other vote (`changed`). */
+  'feedback.recorded': { platform: Platform; vote: 'up' | 'down'; outcome: 'new' | 'changed' };
   /** An attempt failed; `final` when attempts are exhausted (the user gets FAILURE_MESSAGE). */
   'job.failed': JobRef & {
     queue: 'replies' | 'deliveries';

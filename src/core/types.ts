@@ -102,6 +102,8 @@ export interface TypingTarget {
   isDirect: boolean;
   workspaceId: string;
   triggerPlatformMessageId?: string;
+  /** The replying agent's working messages (`loading=`): Slack rotates them in the status. */
+  loadingMessages?: readonly string[];
 }
 
 export interface BotIdentity {

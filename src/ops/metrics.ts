@@ -114,6 +114,13 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     labelNames: ['queue', 'final'] as const,
     registers,
   });
+  const feedback = new Counter({
+    name: `${PREFIX}feedback_total`,
+    help: 'Votes on replies (👍 up, 👎 down), counted when cast and when a person changes theirs.',
+    labelNames: ['vote'] as const,
+    registers,
+  });
+  for (const vote of ['up', 'down']) feedback.inc({ vote }, 0);
   // Known label sets start at 0, so rate() and alerts see the first failure as an increase.
   for (const queue of ['replies', 'deliveries']) {
     for (const final of ['true', 'false']) failures.inc({ queue, final }, 0);
@@ -134,6 +141,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     bus.on('message.debounced', () => debounced.inc()),
     bus.on('rate.limited', (e) => rateLimited.inc({ scope: e.scope, limit: e.limit })),
     bus.on('platform.notice', (e) => notices.inc({ platform: e.platform, kind: e.kind })),
+    bus.on('feedback.recorded', (e) => feedback.inc({ vote: e.vote })),
     bus.on('job.completed', (e) => {
       if (e.llmMs !== undefined) modelCall.observe(e.llmMs / 1000);
     }),

@@ -30,7 +30,7 @@ export function replyThreadRoot(
   return message.threadId ? undefined : message.replyThreadId;
 }
 
-export function typingTarget(message: InboundMessage): TypingTarget {
+export function typingTarget(message: InboundMessage, agent?: { loading?: string[] }): TypingTarget {
   const threadId = replyThread(message);
   return {
     channelId: message.channelId,
@@ -38,5 +38,6 @@ export function typingTarget(message: InboundMessage): TypingTarget {
     isDirect: message.isDirect,
     workspaceId: message.workspaceId,
     triggerPlatformMessageId: message.platformMessageId,
+    ...(agent?.loading && { loadingMessages: agent.loading }),
   };
 }

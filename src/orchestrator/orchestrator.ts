@@ -83,6 +83,7 @@ export function createOrchestrator(deps: OrchestratorDeps) {
         role: agent.role,
         backstory: agent.backstory,
         goal: agent.goal,
+        ...(agent.loading && { loading: agent.loading }),
         lastResponseAt: picked === undefined ? null : new Date(picked),
       };
     });
@@ -203,7 +204,7 @@ export function createOrchestrator(deps: OrchestratorDeps) {
     effects.notify(message, routed, conversation.id, messageId);
     if (!replying) return outcomeOf(routed, messageId, message.isDirect);
 
-    effects.startTyping(message.platform, conversation.id, replying.id, typingTarget(message));
+    effects.startTyping(message.platform, conversation.id, replying.id, typingTarget(message, replying));
     const debounced = noteScheduled(conversation.id, replying.id);
     const jobId = replyJobId(conversation.id, replying.id, messageId);
     if (debounced) bus.emit('message.debounced', { ...ref, jobId, agentId: replying.id });
@@ -288,6 +289,7 @@ export function createOrchestrator(deps: OrchestratorDeps) {
       isDirect: target.isDirect,
       workspaceId: target.workspaceExternalId,
       triggerPlatformMessageId: reply.platformMessageId,
+      ...(routed.agent.loading && { loadingMessages: routed.agent.loading }),
     });
     noteScheduled(reply.conversationId, next);
     return {

@@ -151,6 +151,8 @@ export interface MessageSpec {
   nonce?: string;
   /** Attachment objects (see DiscordCdn.add). */
   attachments?: Json[];
+  /** Message components as posted (action rows of buttons). */
+  components?: Json[];
 }
 
 export function messagePayload(spec: MessageSpec): Json {
@@ -171,7 +173,7 @@ export function messagePayload(spec: MessageSpec): Json {
     mention_roles: [],
     attachments: spec.attachments ?? [],
     embeds: [],
-    components: [],
+    components: spec.components ?? [],
     pinned: false,
     type: spec.replyTo ? 19 : 0,
     flags: 0,
@@ -186,6 +188,36 @@ export function messagePayload(spec: MessageSpec): Json {
       },
       referenced_message: spec.replyTo.message ?? null,
     }),
+  };
+}
+
+/** A click on a message's button: INTERACTION_CREATE type 3 (MESSAGE_COMPONENT), component type 2. */
+export function buttonClickPayload(spec: {
+  applicationId: string;
+  channel: FakeChannel;
+  user: FakeUser;
+  message: Json;
+  customId: string;
+}): Json & { id: string; token: string } {
+  const inGuild = spec.channel.guildId !== undefined;
+  return {
+    id: snowflake(),
+    token: `${DISCORD_INTERACTION_TOKEN_PREFIX}${snowflake()}`,
+    application_id: spec.applicationId,
+    type: 3,
+    data: { custom_id: spec.customId, component_type: 2 },
+    message: spec.message,
+    channel_id: spec.channel.id,
+    channel: channelPayload(spec.channel),
+    ...(inGuild
+      ? { guild_id: spec.channel.guildId, member: memberPayload(spec.user, { permissions: '0' }) }
+      : { user: userPayload(spec.user) }),
+    version: 1,
+    app_permissions: '0',
+    locale: 'en-US',
+    entitlements: [],
+    authorizing_integration_owners: {},
+    context: inGuild ? 0 : 1,
   };
 }
 

@@ -343,6 +343,7 @@ export class FakeDiscordRest {
       content: String(body.content ?? ''),
       ...(nonce && { nonce }),
       ...(reference?.message_id && { replyTo: { id: reference.message_id } }),
+      ...(Array.isArray(body.components) && { components: body.components as Json[] }),
     });
     if (channel.guildId) message.member = memberPayload(this.world.bot, { user: undefined });
     if (nonceKey) this.nonces.set(nonceKey, { message, at: Date.now() });
@@ -402,6 +403,11 @@ export class FakeDiscordRest {
       author,
       content: String(body.content ?? ''),
       webhookId: webhook.id,
+      // Application-owned webhooks (ours: the bot created them) may carry interactive components.
+      ...(Array.isArray(body.components) &&
+        webhook.creator.id === this.world.bot.id && {
+          components: body.components as Json[],
+        }),
     });
     const published = this.publish(message);
     return r.query.wait === 'true' ? published : null;

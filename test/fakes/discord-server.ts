@@ -10,6 +10,7 @@ import { TEST_SECRETS } from '../support/test-secrets.ts';
 import { DiscordCdn } from './discord-cdn.ts';
 import { FakeGateway } from './discord-gateway.ts';
 import {
+  buttonClickPayload,
   ChannelKind,
   channelPayload,
   type FakeChannel,
@@ -56,6 +57,11 @@ export interface FakeDiscord {
   remove(message: Json): void;
   /** Dispatches INTERACTION_CREATE for `/agent <subcommand>`; returns the payload (id, token). */
   interact(spec: Omit<InteractionSpec, 'applicationId'>): Json & { id: string; token: string };
+  /** Dispatches INTERACTION_CREATE for a click on one of `message`'s buttons. */
+  click(spec: { channel: FakeChannel; user: FakeUser; message: Json; customId: string }): Json & {
+    id: string;
+    token: string;
+  };
   /**
    * Deletes a channel or thread as Discord does: gone from REST (404 Unknown Channel, 10003), with
    * its threads, messages and webhooks; CHANNEL_DELETE (or THREAD_DELETE) is dispatched.
@@ -198,6 +204,11 @@ export async function startFakeDiscord(
     },
     interact(spec) {
       const payload = interactionPayload({ ...spec, applicationId });
+      gateway.dispatch('INTERACTION_CREATE', payload);
+      return payload;
+    },
+    click(spec) {
+      const payload = buttonClickPayload({ ...spec, applicationId });
       gateway.dispatch('INTERACTION_CREATE', payload);
       return payload;
     },

@@ -117,7 +117,57 @@ export interface FakeSlackApi {
   close(): Promise<void>;
 }
 
-const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata', 'view', 'prompts', 'unfurls']);
+const JSON_FIELDS = new Set([
+  'blocks',
+  'attachments',
+  'metadata',
+  'view',
+  'prompts',
+  'unfurls',
+  'loading_messages',
+]);
+
+/** Block limits Slack enforces on a message: 50 blocks, 12,000 characters of markdown blocks, one table of 100 × 20. */
+function blocksRefusal(blocks: Array<Record<string, unknown>>): string | undefined {
+  if (blocks.length > 50) return 'invalid_blocks';
+  let markdown = 0;
+  let tables = 0;
+  for (const block of blocks) {
+    switch (block.type) {
+      case 'markdown':
+        if (typeof block.text !== 'string' || block.text === '') return 'invalid_blocks';
+        markdown += block.text.length;
+        break;
+      case 'table': {
+        tables += 1;
+        const rows = block.rows;
+        if (!Array.isArray(rows) || rows.length === 0 || rows.length > 100) return 'invalid_blocks';
+        if (rows.some((row) => !Array.isArray(row) || row.length === 0 || row.length > 20))
+          return 'invalid_blocks';
+        break;
+      }
+      case 'context_actions': {
+        const elements = block.elements;
+        if (!Array.isArray(elements) || elements.length === 0 || elements.length > 5) return 'invalid_blocks';
+        break;
+      }
+      case 'section':
+      case 'header':
+      case 'context':
+      case 'divider':
+      case 'actions':
+      case 'rich_text':
+      case 'image':
+        break;
+      default:
+        return 'invalid_blocks';
+    }
+  }
+  if (markdown > 12_000) return 'msg_blocks_too_long';
+  // One table per message (the error Slack names for it is not documented: invalid_blocks here).
+  if (tables > 1) return 'invalid_blocks';
+  return undefined;
+}
 
 export async function startFakeSlackApi(
   options: { token?: string; appToken?: string } = {},
@@ -153,6 +203,10 @@ export async function startFakeSlackApi(
       case 'chat.postMessage': {
         const channel = text(call.params.channel);
         if (!channel) return { error: 'channel_not_found' };
+        const blocks = call.params.blocks;
+        if (blocks !== undefined && !Array.isArray(blocks)) return { error: 'invalid_blocks_format' };
+        const refusal = blocks ? blocksRefusal(blocks as Array<Record<string, unknown>>) : undefined;
+        if (refusal) return { error: refusal };
         const stored = store.add({
           channel,
           text: text(call.params.text),
@@ -162,6 +216,7 @@ export async function startFakeSlackApi(
           ...(call.params.username !== undefined && { username: text(call.params.username) }),
           ...(call.params.icon_url !== undefined && { icon_url: text(call.params.icon_url) }),
           ...(isMetadata(call.params.metadata) && { metadata: call.params.metadata }),
+          ...(Array.isArray(blocks) && { blocks: blocks as Array<Record<string, unknown>> }),
         });
         return {
           body: {
@@ -224,9 +279,29 @@ export async function startFakeSlackApi(
         return { body: { view: { id: `V${++counter}`, ...(call.params.view as object) } } };
       case 'apps.connections.open':
         return socketUrl ? { body: { url: socketUrl } } : { error: 'invalid_auth' };
-      case 'assistant.threads.setStatus':
-      case 'assistant.threads.setSuggestedPrompts':
+      case 'assistant.threads.setStatus': {
+        if (!call.params.channel_id) return { error: 'channel_not_found' };
+        if (!call.params.thread_ts) return { error: 'invalid_thread_ts' };
+        const loading = call.params.loading_messages;
+        // Slack takes at most 10 loading messages.
+        if (loading !== undefined && (!Array.isArray(loading) || loading.length > 10)) {
+          return { error: 'invalid_arguments' };
+        }
+        return { body: {} };
+      }
+      case 'assistant.threads.setSuggestedPrompts': {
+        if (!call.params.channel_id) return { error: 'channel_not_found' };
+        const prompts = call.params.prompts;
+        // Up to four prompts, each with a title and a message.
+        if (!Array.isArray(prompts) || prompts.length === 0 || prompts.length > 4) {
+          return { error: 'invalid_arguments' };
+        }
+        return { body: {} };
+      }
       case 'assistant.threads.setTitle':
+        if (!call.params.channel_id) return { error: 'channel_not_found' };
+        if (!call.params.thread_ts) return { error: 'invalid_thread_ts' };
+        return { body: {} };
       case 'reactions.add':
       case 'reactions.remove':
         return { body: {} };

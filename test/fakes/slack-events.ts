@@ -178,3 +178,65 @@ export function viewSubmission(fields: {
   };
   return { payload: JSON.stringify(payload) };
 }
+
+/** `app_home_opened`: a person opened the app; tab "messages" is the agent view's conversation. */
+export function appHomeOpened(fields: { user: string; channel: string; tab?: 'home' | 'messages' }) {
+  return {
+    type: 'app_home_opened',
+    user: fields.user,
+    channel: fields.channel,
+    tab: fields.tab ?? 'messages',
+    event_ts: nextTs(),
+  };
+}
+
+/** `app_context_changed`: what the person looks at while the app is visible (entities by relevance). */
+export function appContextChanged(fields: { user: string; channel: string; viewing?: string }) {
+  return {
+    type: 'app_context_changed',
+    user: fields.user,
+    channel: fields.channel,
+    context: fields.viewing ? { entities: [{ type: 'slack#/types/channel_id', value: fields.viewing }] } : {},
+    event_ts: nextTs(),
+  };
+}
+
+/** A click on a feedback button (block_actions, posted as `payload=<json>`). */
+export function feedbackClick(fields: {
+  teamId: string;
+  userId: string;
+  channel: string;
+  messageTs: string;
+  blockId: string;
+  actionId: string;
+  value: string;
+}): Record<string, string> {
+  const payload = {
+    type: 'block_actions',
+    team: { id: fields.teamId, domain: 'fake' },
+    user: { id: fields.userId, username: 'ana', name: 'ana', team_id: fields.teamId },
+    api_app_id: 'AFAKEAPP',
+    token: 'verification-token-unused',
+    container: {
+      type: 'message',
+      message_ts: fields.messageTs,
+      channel_id: fields.channel,
+      is_ephemeral: false,
+    },
+    trigger_id: `trigger.${randomBytes(4).toString('hex')}`,
+    channel: { id: fields.channel, name: 'directmessage' },
+    message: { type: 'message', ts: fields.messageTs, text: '' },
+    response_url: 'https://hooks.slack.invalid/actions/unused',
+    actions: [
+      {
+        type: 'feedback_buttons',
+        block_id: fields.blockId,
+        action_id: fields.actionId,
+        value: fields.value,
+        text: { type: 'plain_text', text: fields.value === 'positive_feedback' ? '👍' : '👎', emoji: true },
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
+  };
+  return { payload: JSON.stringify(payload) };
+}

@@ -26,6 +26,8 @@ export interface StoredSlackMessage {
   username?: string;
   icon_url?: string;
   metadata?: SlackMessageMetadata;
+  /** Block Kit, as posted (what a person sees instead of `text` when present). */
+  blocks?: Array<Record<string, unknown>>;
 }
 
 export type ListAnswer = { body: Record<string, unknown> } | { error: string };

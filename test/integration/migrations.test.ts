@@ -22,12 +22,14 @@ const repo = join(import.meta.dirname, '..', '..');
 const expectedTables = [
   'agent_audit',
   'agent_conversation_context',
+  'agent_view_greetings',
   'agents',
   'channel_agents',
   'conversations',
   'jobs',
   'llm_messages',
   'messages',
+  'reply_feedback',
   'users',
   'workspaces',
 ];

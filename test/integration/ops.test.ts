@@ -91,6 +91,8 @@ function emitTraffic(bus: EventBus<AgentBridgeEvents>) {
     sentAt: new Date(),
     storedAt: new Date(),
   };
+  bus.emit('feedback.recorded', { platform: 'slack', vote: 'up', outcome: 'new' });
+  bus.emit('feedback.recorded', { platform: 'discord', vote: 'up', outcome: 'changed' });
   bus.emit('message.created', { ...created, messageId: 1 });
   bus.emit('message.created', { ...created, messageId: 2 });
   bus.emit('message.created', { ...created, platform: 'discord', messageId: 3 });
@@ -157,6 +159,8 @@ describe('/metrics', () => {
       'agent_bridge_rate_limited_waits_total{scope="agent",limit="concurrency"} 1',
       'agent_bridge_rate_limited_waits_total{scope="provider",limit="rate"} 0',
       'agent_bridge_platform_notices_total{platform="slack",kind="app_rate_limited"} 1',
+      'agent_bridge_feedback_total{vote="up"} 2',
+      'agent_bridge_feedback_total{vote="down"} 0',
       'agent_bridge_job_failures_total{queue="replies",final="false"} 1',
       'agent_bridge_job_failures_total{queue="replies",final="true"} 1',
       'agent_bridge_job_failures_total{queue="deliveries",final="true"} 1',

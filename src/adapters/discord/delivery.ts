@@ -3,6 +3,8 @@
  * avatar, a link line to the message it answers), else as the bot (the name in bold, a native
  * reply). Every post pings nobody.
  *
+ * An agent's last message carries the 👍/👎 buttons (outbound.ts feedbackButtons); notices do not.
+ *
  * Once, part by part (a long reply is several messages):
  * - a part in `reply.postedParts` was posted and recorded before: it is never posted again;
  * - each part posted is handed to `onPosted` (the caller records it) before the next is posted;
@@ -32,6 +34,7 @@ import type { Logger } from '../../logger.ts';
 import { ChannelHistory, sameContent } from './earlier-posts.ts';
 import {
   DISCORD_MESSAGE_LIMIT,
+  feedbackButtons,
   nonceFor,
   replyLinkLine,
   safeText,
@@ -297,6 +300,8 @@ function webhookForm(deps: DeliveryDeps, reply: OutboundReply, webhook: AgentWeb
           ...(reply.agent.avatarUrl && { avatar_url: reply.agent.avatarUrl }),
           allowed_mentions: NO_PINGS,
           flags: SUPPRESS_EMBEDS,
+          // Our webhooks are the application's own: they may carry buttons.
+          ...(index === parts.length - 1 && { components: feedbackButtons(reply.idempotencyKey) }),
         },
         query,
         auth: false,
@@ -340,6 +345,7 @@ function botForm(deps: DeliveryDeps, reply: OutboundReply, named: boolean, place
           flags: SUPPRESS_EMBEDS,
           nonce,
           enforce_nonce: true,
+          ...(named && index === parts.length - 1 && { components: feedbackButtons(reply.idempotencyKey) }),
           ...(index === 0 &&
             replyTo && { message_reference: { message_id: replyTo, fail_if_not_exists: false } }),
         },

@@ -8,6 +8,7 @@
 import {
   type APIEmbed,
   type AutocompleteInteraction,
+  type ButtonInteraction,
   type ChatInputCommandInteraction,
   GuildMember,
   type Interaction,
@@ -27,6 +28,7 @@ import { BUDGET_KEY_NAMES, type BudgetValues } from '../../usage/budget-limits.t
 import type { AdapterHooks } from '../hooks.ts';
 import type { SharedGuild } from './dm-guilds.ts';
 import { DM_WORKSPACE } from './inbound.ts';
+import { parseFeedbackButton } from './outbound.ts';
 import { createProviderInteractions, PROVIDER_GROUP, PROVIDER_MODAL_PREFIX } from './provider-command.ts';
 import { AGENT_COMMAND_NAME } from './slash-command.ts';
 
@@ -54,6 +56,8 @@ export async function handleInteraction(interaction: Interaction, deps: Interact
     } else await runCommand(interaction, deps);
   } else if (interaction.isModalSubmit() && interaction.customId.startsWith(PROVIDER_MODAL_PREFIX)) {
     await providersOf(deps).submit(interaction);
+  } else if (interaction.isButton()) {
+    await recordFeedbackClick(interaction, deps);
   }
 }
 
@@ -73,6 +77,28 @@ function providersOf(deps: InteractionDeps) {
     providerForms.set(deps.hooks, forms);
   }
   return forms;
+}
+
+/**
+ * A 👍/👎 click: stored within `deferAfterMs`, then acknowledged once without changing the message
+ * (DEFERRED_UPDATE_MESSAGE); a store that takes longer finishes after the acknowledgement.
+ */
+async function recordFeedbackClick(interaction: ButtonInteraction, deps: InteractionDeps): Promise<void> {
+  const click = parseFeedbackButton(interaction.customId);
+  if (!click) return;
+  const { logger } = deps.hooks;
+  const work = deps.hooks.onFeedback?.({ platform: 'discord', userId: interaction.user.id, ...click });
+  if (work) {
+    const failed = (error: unknown) =>
+      logger.warn({ err: error, reply: click.replyKey }, 'discord feedback not stored');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, deps.deferAfterMs);
+    });
+    await Promise.race([work.then(() => undefined, failed), late]);
+    clearTimeout(timer);
+  }
+  await interaction.deferUpdate();
 }
 
 async function autocomplete(interaction: AutocompleteInteraction, deps: InteractionDeps): Promise<void> {

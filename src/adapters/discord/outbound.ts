@@ -184,3 +184,26 @@ export function agentNameOfBotPost(content: string): string | undefined {
 export function visibleText(text: string): string {
   return text.trim() === '' ? '…' : text;
 }
+
+const FEEDBACK_PREFIX = 'agent_feedback';
+
+/**
+ * 👍/👎 under a reply: one action row of two buttons whose custom_id names the reply
+ * (`agent_feedback:up:reply-42`). Goes on the last message of a reply (also a stream's final edit).
+ */
+export function feedbackButtons(replyKey: string) {
+  const button = (vote: 'up' | 'down', emoji: string) => ({
+    type: 2,
+    style: 2,
+    emoji: { name: emoji },
+    custom_id: `${FEEDBACK_PREFIX}:${vote}:${replyKey}`,
+  });
+  return [{ type: 1, components: [button('up', '👍'), button('down', '👎')] }];
+}
+
+/** The vote and reply of a click on feedbackButtons, if the custom_id is one of ours. Pure. */
+export function parseFeedbackButton(customId: string): { vote: 'up' | 'down'; replyKey: string } | undefined {
+  const match = /^agent_feedback:(up|down):(.+)$/u.exec(customId);
+  if (!match?.[2]) return undefined;
+  return { vote: match[1] === 'up' ? 'up' : 'down', replyKey: match[2] };
+}

@@ -14,10 +14,12 @@ import type {
 } from '../../core/types.ts';
 import type { AdapterHooks } from '../hooks.ts';
 import { createTenancyGate } from '../tenancy.ts';
+import { registerAgentView, ThreadTitles } from './agent-view.ts';
 import { registerCommands } from './commands.ts';
 import { createSlackDelivery } from './delivery.ts';
 import { createUserDirectory } from './directory.ts';
 import { registerEvents } from './events.ts';
+import { registerFeedback } from './feedback.ts';
 import { createSlackFetch } from './fetch.ts';
 import { createNotices, teamOfRequest } from './notices.ts';
 import {
@@ -148,7 +150,10 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       return { botToken, botUserId: bot.userId, ...(bot.botId && { botId: bot.botId }) };
     },
   });
-  registerEvents(app, { hooks, identity: () => bot, directory, logger, notices });
+  const titles = new ThreadTitles(quick, logger);
+  registerEvents(app, { hooks, identity: () => bot, directory, logger, notices, titles });
+  registerAgentView(app, { hooks, client: quick, logger });
+  registerFeedback(app, { hooks, ackBudgetMs, logger });
   registerCommands(app, { hooks, directory, formClient: quick, ackBudgetMs, logger });
 
   return {

@@ -36,6 +36,12 @@ export const FORM_FIELDS: ReadonlyArray<{
   },
   { key: 'model', label: 'Model', hint: 'provider:model, e.g. google:gemini-2.5-flash', multiline: false },
   { key: 'avatar', label: 'Avatar URL', hint: 'An https:// image URL', multiline: false },
+  {
+    key: 'loading',
+    label: 'Working messages',
+    hint: 'Shown while it answers, separated by |, e.g. Reading the docs…|Thinking…',
+    multiline: false,
+  },
 ];
 
 /** What the form remembers between opening and submission (private_metadata). */

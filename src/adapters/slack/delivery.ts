@@ -25,13 +25,19 @@
  * have posted, so the error is thrown for the caller to retry with `mayHavePosted`. Only a 429
  * (Slack did not post) is waited out (Retry-After) and sent again, `rateLimitRetries` times.
  * Notices (agent `agent-bridge`) have no records: no metadata, no lookup.
+ *
+ * An agent's part is a Markdown message (markdown.ts: a `markdown` block, a `table` block where a
+ * table fits, the mrkdwn conversion as notification text); its last part carries the 👍/👎
+ * feedback block (feedback.ts). Notices stay mrkdwn text.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { webApi } from '@slack/bolt';
 import { capParts, clipForFormatting } from '../../core/reply-parts.ts';
 import type { OnPartPosted, OutboundReply } from '../../core/types.ts';
 import { firstSeen, type Logger } from '../../logger.ts';
+import { feedbackBlock } from './feedback.ts';
 import { formatForSlack, SLACK_TEXT_LIMIT } from './format.ts';
+import { markdownParts, renderPart, type SlackPart } from './markdown.ts';
 
 export const REPLY_EVENT_TYPE = 'agent_bridge_reply';
 /** Notices come from the service itself, not an agent: they post as the bot. */
@@ -83,11 +89,12 @@ export function createSlackDelivery(deps: SlackDeliveryDeps) {
   const firstRefusal = firstSeen();
 
   async function deliver(reply: OutboundReply, onPosted?: OnPartPosted): Promise<string[]> {
+    const isNotice = reply.agent.id === SERVICE_AGENT_ID;
     const source = clipForFormatting(reply.text, reply.maxParts, SLACK_TEXT_LIMIT);
-    const parts = capParts(formatForSlack(source.text), reply.maxParts, SLACK_TEXT_LIMIT, source.clipped);
+    const split = isNotice ? formatForSlack(source.text) : markdownParts(source.text, SLACK_TEXT_LIMIT);
+    const parts = capParts(split, reply.maxParts, SLACK_TEXT_LIMIT, source.clipped);
     if (parts.length === 0) parts.push('…');
     const ids = parts.map((_, index) => reply.postedParts?.[index] || '');
-    const isNotice = reply.agent.id === SERVICE_AGENT_ID;
     const asAgent = isNotice
       ? {}
       : { username: reply.agent.name, ...(reply.agent.avatarUrl && { icon_url: reply.agent.avatarUrl }) };
@@ -105,9 +112,12 @@ export function createSlackDelivery(deps: SlackDeliveryDeps) {
           continue;
         }
       }
+      const content: SlackPart = isNotice ? { text: part, blocks: [] } : renderPart(part);
+      if (!isNotice && last) content.blocks.push(feedbackBlock(reply.idempotencyKey));
       const ts = await postPart({
         channel: reply.channelId,
-        text: part,
+        text: content.text,
+        ...(content.blocks.length > 0 && { blocks: content.blocks }),
         // No previews: a model's link must not pull content (or a tracking hit) into the channel.
         unfurl_links: false,
         unfurl_media: false,

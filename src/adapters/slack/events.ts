@@ -1,5 +1,5 @@
 /**
- * Bolt listeners for messages, mentions and the assistant pane. Each event is translated
+ * Bolt listeners for messages, mentions and the assistant pane (the agent view: agent-view.ts). Each event is translated
  * (inbound.ts) and handed to the hooks; the listener returns, and Slack gets its 200, only once
  * the message and its reply intent are stored and scheduled. A hook that fails (overload, the
  * database or Redis down) fails the listener: Slack gets a 5xx and redelivers the event.
@@ -8,8 +8,10 @@ import { type App, Assistant } from '@slack/bolt';
 import type { BotIdentity } from '../../core/types.ts';
 import type { Logger } from '../../logger.ts';
 import type { AdapterHooks } from '../hooks.ts';
+import type { ThreadTitles } from './agent-view.ts';
 import { plain } from './blocks.ts';
 import type { UserDirectory } from './directory.ts';
+import { greeting, suggestedPrompts } from './greeting.ts';
 import { eventDisplayName, type SlackMessageEvent, translateEvent } from './inbound.ts';
 import type { Notices } from './notices.ts';
 
@@ -19,7 +21,11 @@ export interface EventDeps {
   directory: UserDirectory;
   logger: Logger;
   notices?: Notices;
+  /** Names DM threads after their first question. */
+  titles?: ThreadTitles;
 }
+
+export { greeting };
 
 /** The event types listened to below; any other is acknowledged by Bolt and noted once. */
 const HANDLED_EVENTS = new Set([
@@ -27,6 +33,8 @@ const HANDLED_EVENTS = new Set([
   'app_mention',
   'assistant_thread_started',
   'assistant_thread_context_changed',
+  'app_home_opened',
+  'app_context_changed',
   'tokens_revoked',
   'app_uninstalled',
 ]);
@@ -36,8 +44,6 @@ interface Envelope {
   event_id?: string;
   authorizations?: Array<{ team_id?: string | null }>;
 }
-
-const MAX_SUGGESTED_PROMPTS = 4;
 
 export function registerEvents(app: App, deps: EventDeps): void {
   const { hooks, logger } = deps;
@@ -67,6 +73,7 @@ export function registerEvents(app: App, deps: EventDeps): void {
     }
     if (translation.kind === 'change') return hooks.onChange(translation.change);
     const { message } = translation;
+    deps.titles?.note({ ...message, isBot: message.author.isBot });
     if (!message.author.isBot && !eventDisplayName(event)) {
       // users.info stays off the acknowledgement path: the name known now, else it arrives later.
       // A one-to-one DM never shows the model a name (there is one person), so it needs none.
@@ -105,17 +112,8 @@ export function registerEvents(app: App, deps: EventDeps): void {
         try {
           const agents = await hooks.listAgents('slack', teamOf(body));
           await say(plain(greeting(agents.map((a) => a.name))));
-          if (agents.length === 0) return;
-          await setSuggestedPrompts({
-            title: 'Ask an agent',
-            prompts: agents.slice(0, MAX_SUGGESTED_PROMPTS).map((agent) => ({
-              title: clip(
-                agent.role.trim() ? `${agent.name} · ${agent.role.trim()}` : `Ask ${agent.name}`,
-                75,
-              ),
-              message: `${agent.name}: what can you help me with?`,
-            })),
-          });
+          const prompts = suggestedPrompts(agents);
+          if (prompts) await setSuggestedPrompts(prompts);
         } catch (error) {
           logger.warn({ err: error }, 'slack assistant greeting failed');
         }
@@ -137,21 +135,8 @@ export function registerEvents(app: App, deps: EventDeps): void {
   app.event('message', async ({ event, body }) => handle(event as SlackMessageEvent, body));
 }
 
-export function greeting(names: readonly string[]): string {
-  if (names.length === 0) {
-    return 'Hi! There are no agents here yet. Create one with `/agent create NAME role="what it does"`.';
-  }
-  if (names.length === 1) return `Hi! ${names[0]} answers here. Ask away.`;
-  return `Hi! Agents here: ${names.join(', ')}. Start with a name to pick one, like "${names[0]}: hello".`;
-}
-
 function teamOf(body: Envelope): string {
   return body.team_id ?? body.authorizations?.[0]?.team_id ?? '';
-}
-
-function clip(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
 }
 
 /** Insertion-ordered set with a cap: remembers recent ids without growing forever. */

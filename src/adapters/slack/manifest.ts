@@ -1,6 +1,8 @@
 /**
  * The Slack app manifest for "Create an app → From a manifest": the bot user, every scope and
- * event this adapter uses, `/agent`, and either request URLs (HTTP) or Socket Mode.
+ * event this adapter uses, `/agent`, and either request URLs (HTTP) or Socket Mode. New apps get
+ * Slack's agent messaging experience (`features.agent_view`: conversations in the app's Messages
+ * tab); `assistantView` keeps the older assistant pane (`assistant_view`) for existing apps.
  */
 import { SLACK_EVENTS_PATH } from './paths.ts';
 
@@ -10,6 +12,8 @@ export interface SlackManifestOptions {
   socketMode: boolean;
   /** App and bot display name [agent-bridge]. */
   name?: string;
+  /** The older assistant pane instead of the agent view (existing apps that have not moved yet). */
+  assistantView?: boolean;
 }
 
 /**
@@ -34,16 +38,26 @@ export const BOT_SCOPES = [
   'users:read',
 ] as const;
 
-export const BOT_EVENTS = [
+const COMMON_EVENTS = [
   'app_mention',
   'app_uninstalled',
-  'assistant_thread_context_changed',
-  'assistant_thread_started',
   'message.channels',
   'message.groups',
   'message.im',
   'tokens_revoked',
 ] as const;
+
+/** The agent view: `app_home_opened` (tab "messages") starts a conversation, `app_context_changed` says what the user looks at. */
+export const BOT_EVENTS = [...COMMON_EVENTS, 'app_context_changed', 'app_home_opened'] as const;
+
+/** The assistant pane (`--assistant-view`). */
+export const ASSISTANT_VIEW_EVENTS = [
+  ...COMMON_EVENTS,
+  'assistant_thread_context_changed',
+  'assistant_thread_started',
+] as const;
+
+const DESCRIPTION = 'Talk to the agents of this workspace. Start a message with a name to pick one.';
 
 const PLACEHOLDER_URL = 'https://YOUR-HOST';
 
@@ -70,10 +84,9 @@ export function slackManifest(options: SlackManifestOptions): Record<string, unk
         messages_tab_read_only_enabled: false,
       },
       bot_user: { display_name: name, always_online: true },
-      assistant_view: {
-        assistant_description:
-          'Talk to the agents of this workspace. Start a message with a name to pick one.',
-      },
+      ...(options.assistantView
+        ? { assistant_view: { assistant_description: DESCRIPTION } }
+        : { agent_view: { agent_description: DESCRIPTION } }),
       slash_commands: [
         {
           command: '/agent',
@@ -86,7 +99,10 @@ export function slackManifest(options: SlackManifestOptions): Record<string, unk
     },
     oauth_config: { scopes: { bot: [...BOT_SCOPES] } },
     settings: {
-      event_subscriptions: { ...(requestUrl && { request_url: requestUrl }), bot_events: [...BOT_EVENTS] },
+      event_subscriptions: {
+        ...(requestUrl && { request_url: requestUrl }),
+        bot_events: [...(options.assistantView ? ASSISTANT_VIEW_EVENTS : BOT_EVENTS)],
+      },
       interactivity: { is_enabled: true, ...(requestUrl && { request_url: requestUrl }) },
       org_deploy_enabled: false,
       socket_mode_enabled: options.socketMode,

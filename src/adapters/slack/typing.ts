@@ -1,5 +1,6 @@
 /**
- * The Slack "agent is working" signal: `assistant.threads.setStatus` on the reply's thread; where
+ * The Slack "agent is working" signal: `assistant.threads.setStatus` on the reply's thread (with
+ * the agent's `loading_messages` when it sets any); where
  * Slack refuses it (missing scope, not an assistant thread, …) an `eyes` reaction on the message
  * that triggered the reply. stop() clears whichever was shown, once the last user of it stops.
  */
@@ -98,6 +99,8 @@ export class SlackTyping {
           channel_id: channel,
           thread_ts: thread,
           status: THINKING_STATUS,
+          // The agent's own working messages (`loading=`), which Slack rotates through.
+          ...(target.loadingMessages?.length && { loading_messages: [...target.loadingMessages] }),
         });
         return { via: 'status', channel, thread };
       } catch (error) {

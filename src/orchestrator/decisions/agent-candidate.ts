@@ -9,6 +9,8 @@ export interface AgentCandidate {
   role: string;
   backstory: string;
   goal: string;
+  /** Its working messages (Slack `loading_messages`), when it sets any. */
+  loading?: string[];
   /** When this process last picked it to answer: ties go to the least recently picked. */
   lastResponseAt: Date | null;
 }

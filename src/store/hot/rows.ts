@@ -14,7 +14,12 @@ import type {
   TurnRecord,
   UndeliveredReply,
 } from './types.ts';
-import { modelOf, parseParts } from './values.ts';
+import { loadingOf, modelOf, parseParts } from './values.ts';
+
+function withLoading(modelConfig: unknown): { loading?: string[] } {
+  const loading = loadingOf(modelConfig);
+  return loading ? { loading } : {};
+}
 
 export type Row = Record<string, unknown>;
 
@@ -49,6 +54,7 @@ export function rowReaders(read: ColumnReader) {
       systemPrompt: text(row.systemPrompt),
       status: row.status === 'inactive' ? 'inactive' : 'active',
       model: modelOf(row.modelConfig),
+      ...withLoading(row.modelConfig),
       avatarUrl: text(row.avatarUrl),
       maxConcurrentJobs: row.maxConcurrentJobs as number,
       isActive: read.bool(row.isActive),

@@ -53,6 +53,8 @@ export interface AgentRecord {
   status: 'active' | 'inactive';
   /** `provider:model` from the agent's model config, if it names one. */
   model: string | null;
+  /** Slack's rotating working messages (`loading=`), from the same config. */
+  loading?: string[];
   avatarUrl: string | null;
   maxConcurrentJobs: number;
   isActive: boolean;

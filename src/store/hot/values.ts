@@ -22,6 +22,23 @@ export function modelOf(modelConfig: unknown): string | null {
   return null;
 }
 
+/** The working messages an agent's config sets (`{"loading": ["Reading…", "Thinking…"]}`), if any. */
+export function loadingOf(modelConfig: unknown): string[] | undefined {
+  let config = modelConfig;
+  if (typeof config === 'string') {
+    try {
+      config = JSON.parse(config);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!config || typeof config !== 'object' || !('loading' in config)) return undefined;
+  const loading = (config as { loading: unknown }).loading;
+  if (!Array.isArray(loading)) return undefined;
+  const messages = loading.filter((m): m is string => typeof m === 'string' && m.trim() !== '');
+  return messages.length > 0 ? messages : undefined;
+}
+
 /** The posted parts column: a JSON array of platform message ids. */
 export function parseParts(value: unknown): string[] {
   if (typeof value !== 'string' || value === '') return [];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runAgentCommand } from '../../../src/commands/handlers.ts';
+import { parseAgentCommand } from '../../../src/commands/parse.ts';
 import { effectiveSystemPrompt } from '../../../src/core/system-prompt.ts';
 import { providers, useTestDatabase } from '../../support/test-database.ts';
 import { ana, baseConfig, bob, workspace } from './command-harness.ts';
@@ -81,7 +82,7 @@ describe.each(providers)('/agent verbs on %s', (provider) => {
     expect(await ws.agent('zoë')).toMatchObject({ name: 'Zoë', role: 'r' });
     expect(await runAgentCommand(deps, ctx, { verb: 'edit', name: 'Zoë', fields: {} })).toEqual({
       ok: false,
-      text: 'Nothing to change: type /agent edit name:Zoë [role:…] [goal:…] [backstory:…] [prompt:…] [model:…] [avatar:…] (keys: role, goal, backstory, prompt, model or avatar).',
+      text: 'Nothing to change: type /agent edit name:Zoë [role:…] [goal:…] [backstory:…] [prompt:…] [model:…] [avatar:…] [loading:…] (keys: role, goal, backstory, prompt, model, avatar or loading).',
     });
   });
 
@@ -137,18 +138,70 @@ describe.each(providers)('/agent verbs on %s', (provider) => {
       Channels: 'C9',
       Prompt: 'generated from role, goal and backstory',
       'System prompt': effectiveSystemPrompt(agent),
+      'Working messages': 'the default',
       Replies: '0',
       'Last 24 hours': 'no replies',
       'Last 30 days': 'no replies',
       Budget: 'none',
       'Budget left': 'no budget',
       Queued: '0 messages waiting',
+      Satisfaction: 'no votes in the last 30 days',
     });
     expect(effectiveSystemPrompt(agent)).toContain('You are Aria, mentor.');
 
     await ws.run(ana, 'edit Aria prompt="You are terse."');
     const fields = (await ws.run(ana, 'show Aria')).fields ?? [];
     expect(fields.find((f) => f.label === 'System prompt')?.value).toBe('You are terse.');
+  });
+
+  it('loading= sets the working messages beside the model; each edit keeps the other; show has the satisfaction rate', async () => {
+    const ws = workspace(db);
+    await ws.run(ana, 'create Aria model=offline:echo loading="Reading the docs…|Thinking…"');
+    expect(await ws.agent('Aria')).toMatchObject({
+      modelConfig: { model: 'offline:echo', loading: ['Reading the docs…', 'Thinking…'] },
+    });
+    expect(await ws.run(ana, 'edit Aria model=offline:echo')).toMatchObject({ ok: true });
+    expect((await ws.agent('Aria'))?.modelConfig).toEqual({
+      model: 'offline:echo',
+      loading: ['Reading the docs…', 'Thinking…'],
+    });
+    expect(await ws.run(ana, 'edit Aria loading=" Checking… | | Almost there "')).toEqual({
+      ok: true,
+      text: 'Updated Aria: loading.',
+    });
+    expect((await ws.agent('Aria'))?.modelConfig).toEqual({
+      model: 'offline:echo',
+      loading: ['Checking…', 'Almost there'],
+    });
+    const tooMany = Array.from({ length: 11 }, (_, i) => `m${i}`).join('|');
+    expect(parseAgentCommand(`edit Aria loading="${tooMany}"`)).toEqual({
+      ok: false,
+      error: 'Loading takes at most 10 messages separated by |.',
+    });
+    expect(await ws.run(ana, 'edit Aria loading=""')).toEqual({
+      ok: true,
+      text: 'Updated Aria: loading (back to the default).',
+    });
+    expect((await ws.agent('Aria'))?.modelConfig).toEqual({ model: 'offline:echo' });
+
+    // Two people vote on one of Aria's replies: a 50 % rate.
+    const agent = await ws.agent('Aria');
+    const conversation = await db().conversation.create({
+      data: { platform: 'slack', workspaceId: await ws.id(), channelId: 'D1', threadId: '', kind: 'dm' },
+    });
+    const reply = await db().message.create({
+      data: { conversationId: conversation.id, agentId: agent?.id ?? '', content: 'hi' },
+    });
+    for (const [userId, vote] of [
+      ['UANA', 'up'],
+      ['UBOB', 'down'],
+    ] as const) {
+      await db().replyFeedback.create({
+        data: { replyId: reply.id, platform: 'slack', userId, agentId: agent?.id ?? '', vote },
+      });
+    }
+    const fields = (await ws.run(ana, 'show Aria')).fields ?? [];
+    expect(fields.find((f) => f.label === 'Satisfaction')?.value).toBe('50% 👍 (1 of 2 votes, last 30 days)');
   });
 
   it('edit changes the given fields; prompt="" goes back to the generated prompt', async () => {
@@ -166,7 +219,7 @@ describe.each(providers)('/agent verbs on %s', (provider) => {
     });
     expect(await ws.run(ana, 'edit Aria')).toEqual({
       ok: false,
-      text: 'Nothing to change: type /agent edit Aria key="value" … (keys: role, goal, backstory, prompt, model or avatar).',
+      text: 'Nothing to change: type /agent edit Aria key="value" … (keys: role, goal, backstory, prompt, model, avatar or loading).',
     });
   });
 

@@ -67,6 +67,7 @@ describe('/agent on discord', () => {
       'prompt',
       'model',
       'avatar',
+      'loading',
     ]);
     expect(options('create')[0]).toMatchObject({
       name: 'name',

@@ -15,6 +15,7 @@ import type { AgentCommand, CommandContext, CommandReply } from '../../../src/co
 import { parseConfig } from '../../../src/config.ts';
 import type { InboundMessage } from '../../../src/core/types.ts';
 import { createRedis } from '../../../src/infra/redis.ts';
+import { handleFeedback } from '../../../src/orchestrator/feedback.ts';
 import type { InboundOutcome } from '../../../src/orchestrator/orchestrator.ts';
 import { createPipeline, type Pipeline } from '../../../src/pipeline.ts';
 import { createAgent, joinChannel, leaveRemovedChannel, listAgents } from '../../../src/store/agents.ts';
@@ -120,6 +121,10 @@ export async function startDiscordHarness(
     catchUpPoints: (platform, window) => catchUpPoints(db, platform, window),
     onWorkspaceRemoved: async (platform, externalId, reason) => {
       await pipeline?.workspaceRemoved(platform, externalId, reason);
+    },
+    async onFeedback(click) {
+      if (!pipeline) throw new Error('pipeline not built yet');
+      return handleFeedback(db, pipeline.bus, click);
     },
     async onChannelRemoved(platform, channelId, actorLabel) {
       const left = await leaveRemovedChannel(db, platform, channelId, { label: actorLabel });

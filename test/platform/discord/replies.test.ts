@@ -3,6 +3,7 @@
  * it from the fake gateway, the pipeline answers with the fake Gemini, the adapter posts it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { feedbackButtons } from '../../../src/adapters/discord/outbound.ts';
 import { MISSING_PERMISSIONS, rateLimited } from '../../fakes/discord-rest.ts';
 import { useTestDatabase } from '../../support/test-database.ts';
 import { type DiscordHarness, type HarnessOptions, startDiscordHarness, waitFor } from './harness.ts';
@@ -58,6 +59,9 @@ describe('discord replies', () => {
       avatar_url: 'https://img.test/nova.png',
       allowed_mentions: NO_PINGS,
       flags: 4, // SUPPRESS_EMBEDS: no link previews
+      components: feedbackButtons(
+        `reply-${(await h.db.message.findFirstOrThrow({ where: { agentId: nova.id } })).id}`,
+      ),
     });
     expect(webhook).toMatchObject({ name: 'agent-bridge', channelId: discord.general.id });
 

@@ -137,6 +137,7 @@ describe('slack /agent', () => {
       'prompt',
       'model',
       'avatar',
+      'loading',
     ]);
     expect(JSON.parse(view.private_metadata)).toEqual({
       verb: 'create',

@@ -69,11 +69,18 @@ describe.each(providers)('slack events (%s)', (provider) => {
     expect(post?.params.thread_ts).toBeUndefined();
     expect(post?.params.link_names).toBeUndefined();
     const statuses = await h.slack.waitForCalls('assistant.threads.setStatus', 2);
-    const methods = h.slack.calls.map((c) => c.method).filter((m) => m !== 'users.info');
+    const methods = h.slack.calls
+      .map((c) => c.method)
+      .filter((m) => m !== 'users.info' && m !== 'assistant.threads.setTitle');
     expect(methods).toEqual([
       'assistant.threads.setStatus',
       'chat.postMessage',
       'assistant.threads.setStatus',
+    ]);
+    // The agent view shows the DM's top-level message as a thread, named after the question.
+    const titles = await h.slack.waitForCalls('assistant.threads.setTitle', 1);
+    expect(titles.map((c) => c.params)).toEqual([
+      { channel_id: 'D0DM', thread_ts: event.ts, title: 'hello there' },
     ]);
     expect(statuses.map((s) => s.params)).toEqual([
       { channel_id: 'D0DM', thread_ts: event.ts, status: 'is thinking…' },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ASSISTANT_VIEW_EVENTS,
   BOT_EVENTS,
   BOT_SCOPES,
   formatSlackManifest,
@@ -54,10 +55,10 @@ describe('slackManifest', () => {
     );
     expect([...BOT_EVENTS].sort()).toEqual(
       [
+        'app_context_changed',
+        'app_home_opened',
         'app_mention',
         'app_uninstalled',
-        'assistant_thread_context_changed',
-        'assistant_thread_started',
         'message.channels',
         'message.groups',
         'message.im',
@@ -88,5 +89,35 @@ describe('slackManifest', () => {
     );
     expect(yaml).toContain('    bot:\n      - "app_mentions:read"\n');
     expect(yaml).toContain('  socket_mode_enabled: false\n');
+  });
+
+  it("asks new apps for Slack's agent view: its description and events, no assistant pane", () => {
+    const manifest = slackManifest({ socketMode: true }) as {
+      features: Record<string, unknown>;
+      settings: { event_subscriptions: { bot_events: string[] } };
+    };
+    expect(manifest.features.agent_view).toEqual({ agent_description: expect.stringContaining('agents') });
+    expect(manifest.features).not.toHaveProperty('assistant_view');
+    expect(manifest.features.app_home).toMatchObject({ messages_tab_enabled: true });
+    const events = manifest.settings.event_subscriptions.bot_events;
+    expect(events).toEqual(expect.arrayContaining(['app_home_opened', 'app_context_changed', 'message.im']));
+    expect(events).not.toContain('assistant_thread_started');
+  });
+
+  it('keeps the assistant pane for existing apps with assistantView (--assistant-view)', () => {
+    const manifest = slackManifest({ socketMode: true, assistantView: true }) as {
+      features: Record<string, unknown>;
+      settings: { event_subscriptions: { bot_events: string[] } };
+    };
+    expect(manifest.features.assistant_view).toEqual({
+      assistant_description: expect.stringContaining('agents'),
+    });
+    expect(manifest.features).not.toHaveProperty('agent_view');
+    expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual(
+      [...ASSISTANT_VIEW_EVENTS].sort(),
+    );
+    expect(ASSISTANT_VIEW_EVENTS).toEqual(
+      expect.arrayContaining(['assistant_thread_started', 'assistant_thread_context_changed', 'message.im']),
+    );
   });
 });

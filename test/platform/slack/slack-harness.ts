@@ -13,11 +13,13 @@ import { parseAgentCommand } from '../../../src/commands/parse.ts';
 import { parseConfig } from '../../../src/config.ts';
 import type { InboundMessage } from '../../../src/core/types.ts';
 import { createRedis } from '../../../src/infra/redis.ts';
+import { handleFeedback } from '../../../src/orchestrator/feedback.ts';
 import type { InboundOutcome } from '../../../src/orchestrator/orchestrator.ts';
 import { createPipeline, type Pipeline } from '../../../src/pipeline.ts';
 import { createHttpServer, type HttpServer } from '../../../src/server.ts';
 import { createAgent, joinChannel, listAgents } from '../../../src/store/agents.ts';
 import type { Db } from '../../../src/store/database.ts';
+import { claimGreeting } from '../../../src/store/greetings.ts';
 import type { HotStore } from '../../../src/store/hot/types.ts';
 import { ensureWorkspace } from '../../../src/store/identities.ts';
 import { type FakeGemini, startFakeGemini } from '../../fakes/gemini-server.ts';
@@ -59,7 +61,7 @@ export interface SlackHarness {
   commandReply: (context: CommandContext, command: AgentCommand) => Promise<CommandReply>;
   createAgent(
     name: string,
-    fields?: { role?: string; avatarUrl?: string; model?: string },
+    fields?: { role?: string; avatarUrl?: string; model?: string; loading?: string[] },
   ): Promise<{ id: string; name: string }>;
   join(agentId: string, channelId: string): Promise<void>;
   /** A signed Events API callback with `event`; returns Slack's view of the answer. */
@@ -145,6 +147,9 @@ export async function startSlackHarness(
       onWorkspaceRemoved: (platform, externalId, reason) =>
         required(pipeline).workspaceRemoved(platform, externalId, reason),
       onNotice: (notice) => notices.push(notice),
+      claimGreeting: (platform, workspaceExternalId, userId) =>
+        claimGreeting(db, platform, workspaceExternalId, userId),
+      onFeedback: (click) => handleFeedback(db, required(pipeline).bus, click),
     },
   });
   pipeline = createPipeline({
@@ -176,7 +181,10 @@ export async function startSlackHarness(
     commands,
     notices,
     logs,
-    async createAgent(name: string, fields: { role?: string; avatarUrl?: string; model?: string } = {}) {
+    async createAgent(
+      name: string,
+      fields: { role?: string; avatarUrl?: string; model?: string; loading?: string[] } = {},
+    ) {
       const agent = await createAgent(
         db,
         {
@@ -184,7 +192,12 @@ export async function startSlackHarness(
           name,
           role: fields.role ?? '',
           ...(fields.avatarUrl && { avatarUrl: fields.avatarUrl }),
-          ...(fields.model && { modelConfig: { model: fields.model } }),
+          ...((fields.model || fields.loading) && {
+            modelConfig: {
+              ...(fields.model && { model: fields.model }),
+              ...(fields.loading && { loading: fields.loading }),
+            },
+          }),
         },
         { label: 'test' },
       );

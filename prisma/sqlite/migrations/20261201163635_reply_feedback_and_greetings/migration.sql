@@ -1,0 +1,26 @@
+-- CreateTable
+CREATE TABLE "reply_feedback" (
+    "replyId" INTEGER NOT NULL,
+    "platform" TEXT NOT NULL,
+    "userId" TEXT NOT NULL,
+    "agentId" TEXT NOT NULL,
+    "vote" TEXT NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL,
+
+    PRIMARY KEY ("replyId", "platform", "userId")
+);
+
+-- CreateTable
+CREATE TABLE "agent_view_greetings" (
+    "platform" TEXT NOT NULL,
+    "workspaceId" TEXT NOT NULL,
+    "userId" TEXT NOT NULL,
+    "greetedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    PRIMARY KEY ("platform", "workspaceId", "userId")
+);
+
+-- CreateIndex
+CREATE INDEX "reply_feedback_agentId_updatedAt_idx" ON "reply_feedback"("agentId", "updatedAt");
+
