@@ -25,6 +25,7 @@ import { markWorkspaceReinstalled, markWorkspaceUninstalled } from './store/iden
 import { createCallLimits } from './worker/call-limits.ts';
 import { createDelivery, mayPostInline } from './worker/delivery.ts';
 import { createModelRegistry, type ModelRegistry } from './worker/providers/registry.ts';
+import { wireStreaming } from './streaming/wiring.ts';
 import { answerWithFailure, createReplyProcessor } from './worker/reply-processor.ts';
 import { closeWorker, startDeliveryWorker, startReplyWorker } from './worker/workers.ts';
 
@@ -178,7 +179,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     logger,
     onWorkspaceBack: workspaceBack,
   });
+  const streaming = wireStreaming({ role, adapters, redis, prefix, bus, logger });
   const delivery = createDelivery({
+    ...(streaming.hub && { live: streaming.hub }),
     store,
     isUninstalled: async (platform, externalId) =>
       (await directory.workspace(platform, externalId)).uninstalled,
@@ -288,6 +291,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       logger,
       handOff,
       cancel,
+      ...(streaming.open && { live: streaming.open }),
     });
     workers.push(
       startReplyWorker(processReply, {
@@ -329,7 +333,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   // Every process forgets cached agents when any process announces a change.
   const subscriber = connect();
-  subscriber.on('message', () => directory.forgetChanges());
+  subscriber.on('message', (channel: string) => {
+    if (channel === keys.directoryChanges) directory.forgetChanges();
+  });
+  void streaming.subscribe(subscriber);
   // After a reconnect, announcements may have been missed while the connection was down.
   let connectedBefore = false;
   subscriber.on('ready', () => {
@@ -361,6 +368,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       await sweeper?.stop();
       await Promise.all(workers.map((w) => closeWorker(w, options.shutdownGraceMs ?? 10_000)));
       await typing.stopAll();
+      streaming.close();
       await Promise.all([queues.close(), ackQueues.close()]);
       for (const connection of connections) connection.disconnect();
     },

@@ -22,6 +22,8 @@ export interface AgentSettings {
   systemPrompt?: string | null;
   modelConfig?: { model: string };
   avatarUrl?: string | null;
+  /** `stream=off`: the agent's replies are posted when done instead of streamed. */
+  streamReplies?: boolean;
 }
 
 const MAX_LENGTH: Record<AgentKey, number> = {
@@ -31,6 +33,7 @@ const MAX_LENGTH: Record<AgentKey, number> = {
   prompt: 8000,
   model: 200,
   avatar: 2048,
+  stream: 3,
 };
 
 /** The name agent-bridge itself posts under. */
@@ -69,6 +72,12 @@ export function agentSettingsFrom(values: AgentValues): Parsed<AgentSettings> {
         const spec = parseModelSpec(value);
         if (!spec.ok) return err(spec.error);
         settings.modelConfig = { model: formatModelSpec(spec) };
+        break;
+      }
+      case 'stream': {
+        const on = value.trim().toLowerCase();
+        if (on !== 'on' && on !== 'off') return err(`stream must be on or off, e.g. stream=off`);
+        settings.streamReplies = on === 'on';
         break;
       }
       case 'avatar': {

@@ -57,6 +57,8 @@ export interface AgentBridgeEvents {
     deliveredAt: Date;
     latencyMs: number;
   };
+  /** A streamed reply's first text became visible, `seconds` after the model's first token. */
+  'reply.first_visible': { platform: Platform; seconds: number };
   /** A platform told us something about the app itself (rate-limited events, an uninstall). */
   'platform.notice': { platform: Platform; kind: string };
   /** An attempt failed; `final` when attempts are exhausted (the user gets FAILURE_MESSAGE). */

@@ -2,6 +2,7 @@
  * The platform-neutral shapes every adapter produces and consumes. The orchestrator and worker
  * only ever see these: no Slack or Discord type crosses this line.
  */
+import type { LiveMessages, StartedMessage } from './live-reply.ts';
 
 export type Platform = 'slack' | 'discord' | 'shell';
 
@@ -80,6 +81,8 @@ export interface OutboundReply {
    * (see core/reply-parts.ts). Unset: every part (notices, which are short).
    */
   maxParts?: number;
+  /** A streamed reply's started message: its first part replaces what that message shows. */
+  started?: StartedMessage;
 }
 
 /** One platform message of a reply (a long reply is split into several). */
@@ -117,6 +120,8 @@ export interface PlatformAdapter {
    * records it durably) before the next; resolves to the platform ids of every part, in order.
    */
   deliver(reply: OutboundReply, onPosted?: OnPartPosted): Promise<string[]>;
+  /** Streamed replies (see core/live-reply.ts), where the platform can show them. */
+  live?: LiveMessages;
   startTyping(target: TypingTarget): Promise<void>;
   stopTyping(target: TypingTarget): Promise<void>;
   /** Who the bot is on this platform, once started. */

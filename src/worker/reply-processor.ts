@@ -23,7 +23,9 @@ import type { Directory } from '../store/directory.ts';
 import type { AgentRecord, HotStore, ReplyContext } from '../store/hot/types.ts';
 import type { CallLimits, LimitClaim } from './call-limits.ts';
 import { buildModelContext, type ModelContext } from './context-builder.ts';
+import type { LiveOpen } from '../streaming/live-outlet.ts';
 import { callModel, isModelCallError } from './llm-call.ts';
+import { liveKeyFor, openLiveFeed } from './live-feed.ts';
 import { type ModelRegistry, parseModelSpec } from './providers/registry.ts';
 
 /** Reads after losing a race to another run of the same work, before leaving it to a later job. */
@@ -56,6 +58,8 @@ export interface ReplyProcessorDeps {
   handOff(reply: ReplyToPost, meta: { replyJobId: string; receivedAt: number }): Promise<void>;
   /** The job ends without a reply: clear the typing signal. */
   cancel(conversationId: string, agentId: string): Promise<void>;
+  /** Streams the answer as the model writes it (where a process can show it). */
+  live?: LiveOpen;
 }
 
 export type ReplyOutcome =
@@ -170,13 +174,15 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
           return { skipped: 'nothing_to_answer' };
         }
         bus.emit('agent.responding', { ...ref, triggerMessageId: messageId, attempt, startedAt });
+        const live = openLiveFeed(deps.live, agent, job.data, context, safeReplyText);
         const result = await callModel({
           model: deps.models.resolve(model),
           system: prompt.system,
           messages: prompt.messages,
           timeoutMs: settings.llmTimeoutMs,
           maxOutputTokens: settings.maxOutputTokens,
-        });
+          ...(live && { onText: (text: string) => live.feed.push(text) }),
+        }).finally(() => live?.feed.end());
         const text = safeReplyText(job.data.target.platform, result.text, context);
         const stored = await store.storeReply({
           ...answerOf(context),
@@ -206,7 +212,7 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
           ...(result.usage.inputTokens !== undefined && { inputTokens: result.usage.inputTokens }),
           ...(result.usage.outputTokens !== undefined && { outputTokens: result.usage.outputTokens }),
         });
-        await deps.handOff(post(stored.id, stored.createdAt, agent, text, job.data), {
+        await deps.handOff(post(stored.id, stored.createdAt, agent, text, job.data, live?.key), {
           replyJobId: queueJobId,
           receivedAt,
         });
@@ -298,7 +304,8 @@ export async function answerWithFailure(
     error: failure.reason,
   });
   if (notice.stored) {
-    await deps.handOff(post(notice.id, notice.createdAt, agent, text, data), {
+    const key = liveKeyFor(agent, data, seen);
+    await deps.handOff(post(notice.id, notice.createdAt, agent, text, data, key), {
       replyJobId: failure.queueJobId,
       receivedAt: data.receivedAt,
     });
@@ -333,6 +340,7 @@ function post(
   agent: AgentRecord,
   text: string,
   data: ReplyJobData,
+  liveKey: string | undefined,
 ): ReplyToPost {
   return {
     id,
@@ -341,6 +349,7 @@ function post(
     text,
     createdAt: createdAt.getTime(),
     target: data.target,
+    ...(liveKey && { liveKey }),
   };
 }
 

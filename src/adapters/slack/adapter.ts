@@ -16,6 +16,7 @@ import type { AdapterHooks } from '../hooks.ts';
 import { createTenancyGate } from '../tenancy.ts';
 import { registerCommands } from './commands.ts';
 import { createSlackDelivery } from './delivery.ts';
+import { createSlackLive } from './live.ts';
 import { createUserDirectory } from './directory.ts';
 import { registerEvents } from './events.ts';
 import { createSlackFetch } from './fetch.ts';
@@ -93,13 +94,16 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const directory = createUserDirectory(quick, logger);
 
   let bot: BotIdentity | undefined;
+  // Replies: never a blind retry (it could post twice); 429s are waited out in delivery.ts.
+  const post = new webApi.WebClient(botToken, {
+    ...clientOptions,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+  });
+  const live = createSlackLive({ post, logger });
   const delivery = createSlackDelivery({
-    // Replies: never a blind retry (it could post twice); 429s are waited out in delivery.ts.
-    post: new webApi.WebClient(botToken, {
-      ...clientOptions,
-      retryConfig: { retries: 0 },
-      rejectRateLimitedCalls: true,
-    }),
+    post,
+    live,
     lookup: new webApi.WebClient(botToken, {
       ...clientOptions,
       retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1000 },
@@ -182,6 +186,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     identity: () => bot,
 
     deliver: (reply: OutboundReply, onPosted?: OnPartPosted) => delivery.deliver(reply, onPosted),
+    live,
 
     startTyping: (target: TypingTarget) => typing.start(target),
     stopTyping: (target: TypingTarget) => typing.stop(target),

@@ -32,6 +32,7 @@ import { capParts, clipForFormatting } from '../../core/reply-parts.ts';
 import type { OnPartPosted, OutboundReply } from '../../core/types.ts';
 import { firstSeen, type Logger } from '../../logger.ts';
 import { formatForSlack, SLACK_TEXT_LIMIT } from './format.ts';
+import type { SlackLive } from './live.ts';
 
 export const REPLY_EVENT_TYPE = 'agent_bridge_reply';
 /** Notices come from the service itself, not an agent: they post as the bot. */
@@ -64,6 +65,8 @@ export interface SlackDeliveryDeps {
   /** How many 429s one post waits out before the error is thrown [5]. */
   rateLimitRetries?: number;
   lookupBudgetMs?: number;
+  /** Streamed replies: the first part finishes into the message the stream started. */
+  live?: SlackLive;
 }
 
 type HistoryPage = {
@@ -105,6 +108,19 @@ export function createSlackDelivery(deps: SlackDeliveryDeps) {
           continue;
         }
       }
+      const metadata = {
+        event_type: REPLY_EVENT_TYPE,
+        event_payload: { key: reply.idempotencyKey, part: index },
+      };
+      if (index === 0 && reply.started && deps.live && !isNotice) {
+        // A streamed reply: its message exists; the final text (and blocks) replace what it shows.
+        const finished = await deps.live.finishInto(reply.started, part, metadata);
+        if (finished) {
+          ids[index] = finished;
+          await onPosted?.({ index, platformMessageId: finished, last });
+          continue;
+        }
+      }
       const ts = await postPart({
         channel: reply.channelId,
         text: part,
@@ -113,12 +129,7 @@ export function createSlackDelivery(deps: SlackDeliveryDeps) {
         unfurl_media: false,
         ...(reply.threadId && { thread_ts: reply.threadId }),
         ...asAgent,
-        ...(!isNotice && {
-          metadata: {
-            event_type: REPLY_EVENT_TYPE,
-            event_payload: { key: reply.idempotencyKey, part: index },
-          },
-        }),
+        ...(!isNotice && { metadata }),
       });
       ids[index] = ts;
       await onPosted?.({ index, platformMessageId: ts, last });

@@ -12,7 +12,7 @@ import type {
   TurnRecord,
   UndeliveredReply,
 } from './types.ts';
-import { modelOf, parseParts } from './values.ts';
+import { modelOf, parseParts, streamsOf } from './values.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -47,6 +47,7 @@ export function rowReaders(read: ColumnReader) {
       systemPrompt: text(row.systemPrompt),
       status: row.status === 'inactive' ? 'inactive' : 'active',
       model: modelOf(row.modelConfig),
+      streamReplies: streamsOf(row.modelConfig),
       avatarUrl: text(row.avatarUrl),
       maxConcurrentJobs: row.maxConcurrentJobs as number,
       isActive: read.bool(row.isActive),
@@ -108,6 +109,7 @@ export function rowReaders(read: ColumnReader) {
       createdAt: read.time(row.createdAt),
       deliveredAt: row.deliveredAt ? read.time(row.deliveredAt) : null,
       postedParts: parseParts(row.postedParts),
+      afterReplyId: (row.afterReplyId as number | null) ?? null,
       platform: row.platform as Platform,
       channelId: row.channelId as string,
       threadId: row.threadId as string,

@@ -51,6 +51,8 @@ export interface AgentRecord {
   status: 'active' | 'inactive';
   /** `provider:model` from the agent's model config, if it names one. */
   model: string | null;
+  /** Replies stream while the model writes (on unless `/agent edit NAME stream=off`). */
+  streamReplies: boolean;
   avatarUrl: string | null;
   maxConcurrentJobs: number;
   isActive: boolean;
@@ -159,6 +161,8 @@ export interface DeliveryRecord {
   createdAt: Date;
   deliveredAt: Date | null;
   postedParts: string[];
+  /** The reply's place in its chain: with the conversation and agent, its streamed-reply key. */
+  afterReplyId: number | null;
   platform: Platform;
   channelId: string;
   threadId: string;

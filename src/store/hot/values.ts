@@ -22,6 +22,37 @@ export function modelOf(modelConfig: unknown): string | null {
   return null;
 }
 
+/** Whether an agent's replies stream (`/agent edit NAME stream=off` stores `"stream": false`). */
+export function streamsOf(modelConfig: unknown): boolean {
+  const config = typeof modelConfig === 'string' ? safeParse(modelConfig) : modelConfig;
+  return !(config && typeof config === 'object' && (config as { stream?: unknown }).stream === false);
+}
+
+/**
+ * The model config after a change: a new `model` replaces the old one, `stream` is set or cleared,
+ * and whatever else the config holds stays.
+ */
+export function mergeModelConfig(
+  existing: unknown,
+  change: { model?: string | undefined; stream?: boolean | undefined },
+): Record<string, unknown> {
+  const parsed = typeof existing === 'string' ? safeParse(existing) : existing;
+  const config: Record<string, unknown> =
+    parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? { ...(parsed as object) } : {};
+  if (change.model !== undefined) config.model = change.model;
+  if (change.stream === false) config.stream = false;
+  if (change.stream === true) delete config.stream;
+  return config;
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The posted parts column: a JSON array of platform message ids. */
 export function parseParts(value: unknown): string[] {
   if (typeof value !== 'string' || value === '') return [];
