@@ -43,6 +43,7 @@ export type PipelineSettings = Pick<
   | 'jobAttempts'
   | 'jobBackoffMs'
   | 'llmTimeoutMs'
+  | 'streamReplies'
   | 'maxOutputTokens'
   | 'maxReplyParts'
   | 'jobLockMs'
@@ -179,7 +180,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     logger,
     onWorkspaceBack: workspaceBack,
   });
-  const streaming = wireStreaming({ role, adapters, redis, prefix, bus, logger });
+  const streaming = wireStreaming({
+    role,
+    enabled: settings.streamReplies,
+    adapters,
+    redis,
+    prefix,
+    bus,
+    logger,
+  });
   const delivery = createDelivery({
     ...(streaming.hub && { live: streaming.hub }),
     store,

@@ -25,6 +25,8 @@ export interface Streaming {
 
 export function wireStreaming(options: {
   role: 'gateway' | 'worker' | 'all';
+  /** STREAM_REPLIES. */
+  enabled: boolean;
   adapters: Partial<Record<Platform, PlatformAdapter>>;
   redis: Redis;
   prefix: string;
@@ -34,7 +36,7 @@ export function wireStreaming(options: {
   const { role, redis, prefix, bus, logger } = options;
   const live: Partial<Record<Platform, LiveMessages>> = {};
   for (const [platform, adapter] of Object.entries(options.adapters) as [Platform, PlatformAdapter][]) {
-    if (adapter.live) live[platform] = adapter.live;
+    if (adapter.live && options.enabled) live[platform] = adapter.live;
   }
   const hub =
     role !== 'worker' && Object.keys(live).length > 0
@@ -47,7 +49,7 @@ export function wireStreaming(options: {
         })
       : undefined;
   const open =
-    role === 'worker'
+    role === 'worker' && options.enabled
       ? liveOutlet(publishSnapshots(redis, prefix, logger))
       : hub
         ? liveOutlet((snapshot) => hub.push(snapshot))

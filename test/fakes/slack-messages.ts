@@ -26,6 +26,8 @@ export interface StoredSlackMessage {
   username?: string;
   icon_url?: string;
   metadata?: SlackMessageMetadata;
+  /** A message chat.startStream began and chat.stopStream has not ended. */
+  streaming?: boolean;
 }
 
 export type ListAnswer = { body: Record<string, unknown> } | { error: string };
