@@ -22,10 +22,10 @@ import type { Db } from './store/database.ts';
 import { createDirectory, type Directory } from './store/directory.ts';
 import type { HotStore } from './store/hot/types.ts';
 import { markWorkspaceReinstalled, markWorkspaceUninstalled } from './store/identities.ts';
+import { wireStreaming } from './streaming/wiring.ts';
 import { createCallLimits } from './worker/call-limits.ts';
 import { createDelivery, mayPostInline } from './worker/delivery.ts';
 import { createModelRegistry, type ModelRegistry } from './worker/providers/registry.ts';
-import { wireStreaming } from './streaming/wiring.ts';
 import { answerWithFailure, createReplyProcessor } from './worker/reply-processor.ts';
 import { closeWorker, startDeliveryWorker, startReplyWorker } from './worker/workers.ts';
 

@@ -17,7 +17,10 @@ export interface LiveFeed {
 
 export type LiveOpen = (key: string, target: LiveTarget, render: (raw: string) => string) => LiveFeed;
 
-export function liveOutlet(send: (snapshot: LiveSnapshot) => void, intervalMs = LIVE_UPDATE_INTERVAL_MS): LiveOpen {
+export function liveOutlet(
+  send: (snapshot: LiveSnapshot) => void,
+  intervalMs = LIVE_UPDATE_INTERVAL_MS,
+): LiveOpen {
   return (key, target, render) => {
     let raw = '';
     let firstTokenAt: number | undefined;

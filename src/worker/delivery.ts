@@ -14,8 +14,8 @@ import { replyDebounceKey } from '../jobs/ids.ts';
 import type { DeliveredReply, DeliveryJobData, ReplyTarget, ReplyToPost } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
 import type { TypingManager } from '../orchestrator/typing.ts';
-import type { LiveHub } from '../streaming/live-hub.ts';
 import type { DeliveryRecord, HotStore } from '../store/hot/types.ts';
+import type { LiveHub } from '../streaming/live-hub.ts';
 
 export interface DeliveryDeps {
   store: HotStore;

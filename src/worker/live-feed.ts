@@ -33,7 +33,11 @@ export function openLiveFeed(
 }
 
 /** The key a reply's delivery finishes into, when its agent streams (FAILURE_MESSAGE included). */
-export function liveKeyFor(agent: AgentRecord, data: ReplyJobData, context: ReplyContext): string | undefined {
+export function liveKeyFor(
+  agent: AgentRecord,
+  data: ReplyJobData,
+  context: ReplyContext,
+): string | undefined {
   if (!agent.streamReplies || data.target.platform === 'shell') return undefined;
   return liveKey(data.conversationId, agent.id, context.lastReplyId);
 }

@@ -21,11 +21,11 @@ import type { ReplyJobData, ReplyToPost } from '../jobs/queues.ts';
 import { firstSeen, type Logger } from '../logger.ts';
 import type { Directory } from '../store/directory.ts';
 import type { AgentRecord, HotStore, ReplyContext } from '../store/hot/types.ts';
+import type { LiveOpen } from '../streaming/live-outlet.ts';
 import type { CallLimits, LimitClaim } from './call-limits.ts';
 import { buildModelContext, type ModelContext } from './context-builder.ts';
-import type { LiveOpen } from '../streaming/live-outlet.ts';
-import { callModel, isModelCallError } from './llm-call.ts';
 import { liveKeyFor, openLiveFeed } from './live-feed.ts';
+import { callModel, isModelCallError } from './llm-call.ts';
 import { type ModelRegistry, parseModelSpec } from './providers/registry.ts';
 
 /** Reads after losing a race to another run of the same work, before leaving it to a later job. */

@@ -16,10 +16,10 @@ import type { AdapterHooks } from '../hooks.ts';
 import { createTenancyGate } from '../tenancy.ts';
 import { registerCommands } from './commands.ts';
 import { createSlackDelivery } from './delivery.ts';
-import { createSlackLive } from './live.ts';
 import { createUserDirectory } from './directory.ts';
 import { registerEvents } from './events.ts';
 import { createSlackFetch } from './fetch.ts';
+import { createSlackLive } from './live.ts';
 import { createNotices, teamOfRequest } from './notices.ts';
 import {
   boltLogger,

@@ -28,7 +28,11 @@ const PASSING_ERRORS = new Set([
   'request_timeout',
 ]);
 /** The stream is over (stopped, expired) or gone: the message can still be edited. */
-const STREAM_OVER = new Set(['message_not_in_streaming_state', 'message_not_found', 'streaming_state_conflict']);
+const STREAM_OVER = new Set([
+  'message_not_in_streaming_state',
+  'message_not_found',
+  'streaming_state_conflict',
+]);
 /** Workspaces remembered as refusing streams (bounded; forgotten on restart). */
 const MAX_REMEMBERED = 10_000;
 
@@ -37,7 +41,11 @@ export interface SlackLive extends LiveMessages {
    * Replaces the started message with the reply's first part and its metadata; the message's ts,
    * or undefined when the message is gone (deleted meanwhile: the part is posted instead).
    */
-  finishInto(message: StartedMessage, part: string, metadata: Record<string, unknown>): Promise<string | undefined>;
+  finishInto(
+    message: StartedMessage,
+    part: string,
+    metadata: Record<string, unknown>,
+  ): Promise<string | undefined>;
 }
 
 export function createSlackLive(deps: { post: webApi.WebClient; logger: Logger }): SlackLive {

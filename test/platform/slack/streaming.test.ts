@@ -57,7 +57,13 @@ describe('slack streamed replies', () => {
     h.gemini.enqueue({ text: chunks, chunkDelayMs: 200 });
     const ts = '1790000000.000100';
     await h.sendEvent(
-      channelMessage({ type: 'app_mention', user: 'UANA', text: '<@UBOT> Aria, count', channel: 'C0STREAM', ts }),
+      channelMessage({
+        type: 'app_mention',
+        user: 'UANA',
+        text: '<@UBOT> Aria, count',
+        channel: 'C0STREAM',
+        ts,
+      }),
     );
     await delivered('C0STREAM');
 
@@ -113,7 +119,13 @@ describe('slack streamed replies', () => {
     h.gemini.enqueue({ text: words(6, 'fallback'), chunkDelayMs: 150 });
     const ts = '1790000000.000200';
     await h.sendEvent(
-      channelMessage({ type: 'app_mention', user: 'UANA', text: '<@UBOT> Aria, again', channel: 'C0REFUSE', ts }),
+      channelMessage({
+        type: 'app_mention',
+        user: 'UANA',
+        text: '<@UBOT> Aria, again',
+        channel: 'C0REFUSE',
+        ts,
+      }),
     );
     await delivered('C0REFUSE');
     expect(h.slack.callsTo('chat.startStream')).toHaveLength(1);
@@ -145,7 +157,13 @@ describe('slack streamed replies', () => {
     h.gemini.enqueue(breaking, breaking, breaking);
     const ts = '1790000000.000300';
     await h.sendEvent(
-      channelMessage({ type: 'app_mention', user: 'UANA', text: '<@UBOT> Aria, fail', channel: 'C0FAIL', ts }),
+      channelMessage({
+        type: 'app_mention',
+        user: 'UANA',
+        text: '<@UBOT> Aria, fail',
+        channel: 'C0FAIL',
+        ts,
+      }),
     );
     await waitFor('FAILURE_MESSAGE delivered', async () => {
       const reply = await storedReply('C0FAIL');
