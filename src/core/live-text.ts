@@ -1,9 +1,9 @@
 /**
  * What a streamed reply shows mid-stream, pure. Text is shown up to its last whitespace, so a
  * mention, a link or a word the model is still writing is never shown half-written (nor made safe
- * half-way, which could change an earlier part). Markdown the model left open (a code fence,
- * emphasis, a link) is closed by remend, written for exactly this, so what shows is never
- * half-converted.
+ * half-way, which could change an earlier part). Markdown the model left open is closed before
+ * it shows, so it is never half-converted: a code fence here (remend leaves fences to renderers
+ * that draw an open block), then emphasis, inline code and links by remend, written for this.
  */
 import remend from 'remend';
 
@@ -19,7 +19,22 @@ export function settledText(text: string): string {
 
 /** Markdown with what it left open closed (fences, emphasis, inline code, links). */
 export function closeOpenMarkdown(text: string): string {
-  return remend(text);
+  return remend(closeOpenFence(text));
+}
+
+const FENCE_LINE = /^ {0,3}(`{3,}|~{3,})/u;
+
+/** A code block still open at the end (its fence line seen, its closing one not yet) is closed. */
+export function closeOpenFence(text: string): string {
+  let open: string | undefined;
+  for (const line of text.split('\n')) {
+    const fence = FENCE_LINE.exec(line)?.[1];
+    if (!fence) continue;
+    if (open === undefined) open = fence;
+    else if (fence[0] === open[0] && fence.length >= open.length && line.trim() === fence) open = undefined;
+  }
+  if (open === undefined) return text;
+  return `${text}${text.endsWith('\n') ? '' : '\n'}${open}`;
 }
 
 /** When the next update may go out: the first at once, then one per interval. */

@@ -74,6 +74,7 @@ export function createLiveSession(deps: LiveSessionDeps, key: string, target: Li
         if (found) {
           // An earlier run's message: it shows text this run cannot extend, so it is edited whole.
           message = found.mode === 'stream' ? await deps.live.close(found) : found;
+          if (message.mode !== found.mode) await deps.records.set(key, message);
           shown = '';
         }
       }
