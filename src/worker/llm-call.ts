@@ -1,5 +1,5 @@
 import { type FinishReason, generateText, type ModelMessage } from 'ai';
-import { streamModelText } from './llm-stream.ts';
+import { type StreamedAnswer, streamModelText } from './llm-stream.ts';
 import { classifyModelError, ModelCallError } from './providers/model-call-error.ts';
 import type { ModelInstance } from './providers/registry.ts';
 
@@ -76,9 +76,7 @@ export async function callModel(input: CallModelInput): Promise<ModelCallResult>
       abortSignal: controller.signal,
       ...(input.maxOutputTokens === undefined ? {} : { maxOutputTokens: input.maxOutputTokens }),
     };
-    const result = input.onText
-      ? await streamModelText(request, input.onText)
-      : { ...(await generateText(request)), firstTextAt: undefined };
+    const result = input.onText ? await streamModelText(request, input.onText) : await generated(request);
     if (result.text.trim() === '') {
       const filtered = result.finishReason === 'content-filter';
       throw new ModelCallError({
@@ -108,4 +106,15 @@ export async function callModel(input: CallModelInput): Promise<ModelCallResult>
     clearTimeout(timer);
     input.signal?.removeEventListener('abort', onCallerAbort);
   }
+}
+
+/** generateText's answer in the shape of a streamed one (its result's fields are getters: no spread). */
+async function generated(request: Parameters<typeof generateText>[0]): Promise<StreamedAnswer> {
+  const result = await generateText(request);
+  return {
+    text: result.text,
+    usage: result.usage,
+    finishReason: result.finishReason,
+    firstTextAt: undefined,
+  };
 }

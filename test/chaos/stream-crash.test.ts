@@ -111,6 +111,11 @@ function storedReply(channelId: string): { content: string; deliveredAt: unknown
   }
 }
 
+function delivered(channelId: string) {
+  const reply = storedReply(channelId);
+  return reply?.deliveredAt ? reply : undefined;
+}
+
 async function send(event: Record<string, unknown>): Promise<void> {
   const answer = await postSigned(`${service.baseUrl}/slack/events`, SECRET, {
     json: eventCallback(team, event, { botUserId: slack.bot.userId }),
@@ -132,11 +137,7 @@ describe('a SIGKILL mid-stream', () => {
     expect(slack.messages('DCRASH').filter((m) => m.bot_id)[0]?.text).not.toBe(ANSWER);
     await killAndRestart();
 
-    const reply = await waitFor(
-      'the reply stored and delivered',
-      () => storedReply('DCRASH')?.deliveredAt && storedReply('DCRASH'),
-      30_000,
-    );
+    const reply = await waitFor('the reply stored and delivered', () => delivered('DCRASH'), 30_000);
     expect(reply.content).toBe(ANSWER);
     const shown = slack.messages('DCRASH').filter((m) => m.bot_id === slack.bot.botId);
     expect(shown.map((m) => m.text)).toEqual([ANSWER]);
@@ -156,11 +157,7 @@ describe('a SIGKILL mid-stream', () => {
     await waitFor('the stream appended to', () => slack.callsTo('chat.appendStream').length > 0, 20_000);
     await killAndRestart();
 
-    const reply = await waitFor(
-      'the reply stored and delivered',
-      () => storedReply('CCRASH')?.deliveredAt && storedReply('CCRASH'),
-      30_000,
-    );
+    const reply = await waitFor('the reply stored and delivered', () => delivered('CCRASH'), 30_000);
     expect(reply.content).toBe(ANSWER);
     const shown = slack.messages('CCRASH', ts).filter((m) => m.bot_id === slack.bot.botId);
     expect(shown.map((m) => m.text)).toEqual([ANSWER]);

@@ -187,6 +187,8 @@ describe('slack streamed replies', () => {
       expect(h.slack.callsTo('chat.startStream')).toHaveLength(0);
       expect(h.slack.callsTo('chat.update')).toHaveLength(0);
       expect(h.slack.callsTo('chat.postMessage')).toHaveLength(1);
+      expect(h.slack.callsTo('chat.postMessage')[0]?.params.text).toBe(words(6, 'quiet').join(''));
+      expect(h.gemini.requests).toHaveLength(1);
       expect(h.gemini.requests[0]?.stream).toBe(false);
     } finally {
       await updateAgent(h.db, aria.id, { streamReplies: true }, { label: 'test' });
