@@ -29,7 +29,7 @@ import {
 } from '../test/fakes/slack-events.ts';
 import buildIfStale from '../test/setup/build.ts';
 import { freePort } from '../test/support/free-port.ts';
-import { openRedisScope, type RedisScope } from '../test/support/redis-scope.ts';
+import { openRedisScope } from '../test/support/redis-scope.ts';
 import { ServiceProcess } from '../test/support/service-process.ts';
 import { TEST_SECRETS } from '../test/support/test-secrets.ts';
 import { waitFor } from '../test/support/wait-for.ts';

@@ -7,6 +7,7 @@ import { AGENT_NAME_RULE } from '../core/agent-name.ts';
 import { effectiveSystemPrompt } from '../core/system-prompt.ts';
 import type { Platform } from '../core/types.ts';
 import { agentChannelIds, auditTrail, countReplies, listAgents } from '../store/agents.ts';
+import { streamsOf } from '../store/hot/values.ts';
 import { findUser } from '../store/identities.ts';
 import type { CommandReply } from './command.ts';
 import { maySeePrompt } from './permissions.ts';
@@ -104,6 +105,7 @@ export async function showVerb(s: Session, name: string): Promise<CommandReply> 
       ...profile,
       { label: 'Model', value: modelLabel(agent.modelConfig, s.config) },
       { label: 'Avatar', value: agent.avatarUrl ?? none },
+      { label: 'Streaming', value: streamsOf(agent.modelConfig) ? 'on' : 'off' },
       { label: 'Channels', value: channelIds.join(', ') || none },
       ...promptFields,
       { label: 'Replies', value: String(replies) },

@@ -23,8 +23,8 @@ const ARGS: Record<AgentVerb, { text: string; discord: string; does: string }> =
   },
   edit: {
     text: 'edit NAME key="value" …',
-    discord: 'edit name:NAME [role:…] [goal:…] [backstory:…] [prompt:…] [model:…] [avatar:…]',
-    does: `change ${KNOWN_FIELDS}; prompt="" goes back to the generated prompt`,
+    discord: 'edit name:NAME [role:…] [goal:…] [backstory:…] [prompt:…] [model:…] [avatar:…] [stream:on|off]',
+    does: `change ${KNOWN_FIELDS}; prompt="" goes back to the generated prompt; stream=off posts replies when done instead of streaming them`,
   },
   delete: {
     text: 'delete NAME',

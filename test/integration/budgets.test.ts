@@ -184,7 +184,8 @@ for (const provider of providers) {
       await answered(11);
       counting = false;
       const data = statements.filter((sql) => !isControl(sql));
-      if (process.env.DEBUG_BUDGET) console.log(statements.map((sql) => sql.replace(/\s+/g, ' ').slice(0, 90)).join('\n'));
+      if (process.env.DEBUG_BUDGET)
+        console.log(statements.map((sql) => sql.replace(/\s+/g, ' ').slice(0, 90)).join('\n'));
       const summary = statements.map((sql) => sql.trim().split(/\s+/).slice(0, 3).join(' ')).join('\n');
       expect(data.length, summary).toBeLessThanOrEqual(SQL_DATA_BUDGET);
       expect(statements.length - data.length, summary).toBeLessThanOrEqual(TRANSACTION_STATEMENTS[provider]);

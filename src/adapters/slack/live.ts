@@ -27,6 +27,15 @@ const PASSING_ERRORS = new Set([
   'service_unavailable',
   'request_timeout',
 ]);
+/** Refusals of this one stream (its channel, its thread): the reply is posted, the workspace still streams. */
+const THIS_CALL_ERRORS = new Set([
+  'invalid_arguments',
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'thread_not_found',
+  'msg_too_long',
+]);
 /** The stream is over (stopped, expired) or gone: the message can still be edited. */
 const STREAM_OVER = new Set([
   'message_not_in_streaming_state',
@@ -58,7 +67,8 @@ export function createSlackLive(deps: { post: webApi.WebClient; logger: Logger }
       username: target.agent.name,
       ...(target.agent.avatarUrl && { icon_url: target.agent.avatarUrl }),
     };
-    if (target.threadId && !refusing.has(target.workspaceExternalId)) {
+    const streamable = target.isDirect || target.recipientUserId !== undefined;
+    if (target.threadId && streamable && !refusing.has(target.workspaceExternalId)) {
       try {
         const started = await post.apiCall('chat.startStream', {
           channel: target.channelId,
@@ -76,7 +86,7 @@ export function createSlackLive(deps: { post: webApi.WebClient; logger: Logger }
       } catch (error) {
         const code = slackErrorCode(error);
         if (!code || PASSING_ERRORS.has(code)) throw error;
-        remember(target.workspaceExternalId);
+        if (!THIS_CALL_ERRORS.has(code)) remember(target.workspaceExternalId);
         if (firstRefusal(`${target.workspaceExternalId}:${code}`)) {
           logger.info(
             { code, workspace: target.workspaceExternalId },

@@ -96,7 +96,10 @@ describe('parseAgentCommand refuses, saying what to type', () => {
     [`create ${'a'.repeat(33)}`, 'is not a valid agent name'],
     ['create 🤖', 'is not a valid agent name'],
     ['create agent-bridge', 'is reserved'],
-    ['edit Aria colour=blue', 'Unknown key "colour": use role, goal, backstory, prompt, model or avatar.'],
+    [
+      'edit Aria colour=blue',
+      'Unknown key "colour": use role, goal, backstory, prompt, model, avatar or stream.',
+    ],
     ['edit Aria role=a ROLE=b', 'Give each key once: role is given twice.'],
     [
       'create Aria role=Friendly TypeScript mentor',
