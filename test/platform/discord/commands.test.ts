@@ -65,6 +65,7 @@ describe('/agent on discord', () => {
       'prompt',
       'model',
       'avatar',
+      'stream',
     ]);
     expect(options('create')[0]).toMatchObject({
       name: 'name',
