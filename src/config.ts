@@ -125,6 +125,8 @@ export interface Config {
   /** Namespace of every Redis key (queues, limits, sweeper): one per deployment sharing a Redis. */
   queuePrefix: string;
   failureMessage: string;
+  /** Replies show while the model writes, for agents that did not turn it off (`stream=off`). */
+  streamReplies: boolean;
   logLevel: LogLevel;
   /** Guards /admin/queues and /metrics when set (32+ characters). */
   adminToken?: string;
@@ -253,6 +255,7 @@ const envSchema = z
       (v) => v.length >= MIN_ADMIN_TOKEN_LENGTH,
     ),
     ADMIN_BOARD_WRITE: bool('ADMIN_BOARD_WRITE'),
+    STREAM_REPLIES: bool('STREAM_REPLIES'),
     TRUST_PROXY: rule(
       'TRUST_PROXY',
       'true, false, a number of proxy hops, or a comma list of proxy addresses/subnets',
@@ -366,6 +369,7 @@ export function parseConfig(env: Env): Config {
     maxIngestInFlight: e.MAX_INGEST_IN_FLIGHT ?? D.MAX_INGEST_IN_FLIGHT,
     queuePrefix: e.AGENT_BRIDGE_QUEUE_PREFIX ?? D.AGENT_BRIDGE_QUEUE_PREFIX,
     failureMessage: e.FAILURE_MESSAGE ?? D.FAILURE_MESSAGE,
+    streamReplies: e.STREAM_REPLIES ?? D.STREAM_REPLIES,
     logLevel: e.LOG_LEVEL ?? D.LOG_LEVEL,
     adminToken: e.ADMIN_TOKEN,
     adminBoardWrite: e.ADMIN_BOARD_WRITE ?? D.ADMIN_BOARD_WRITE,

@@ -24,8 +24,9 @@ import type { Db } from './store/database.ts';
 import { createDirectory, type Directory } from './store/directory.ts';
 import type { HotStore } from './store/hot/types.ts';
 import { markWorkspaceReinstalled, markWorkspaceUninstalled } from './store/identities.ts';
-import { fileInputFor } from './worker/attachments/index.ts';
+import { wireStreaming } from './streaming/wiring.ts';
 import { createBudgetDeps } from './usage/budget-wiring.ts';
+import { fileInputFor } from './worker/attachments/index.ts';
 import { createCallLimits } from './worker/call-limits.ts';
 import { createDelivery, mayPostInline } from './worker/delivery.ts';
 import { createModelRegistry, type ModelRegistry } from './worker/providers/registry.ts';
@@ -46,6 +47,7 @@ export type PipelineSettings = Pick<
   | 'jobAttempts'
   | 'jobBackoffMs'
   | 'llmTimeoutMs'
+  | 'streamReplies'
   | 'maxOutputTokens'
   | 'modelPrices'
   | 'maxReplyParts'
@@ -194,7 +196,17 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     logger,
     onWorkspaceBack: workspaceBack,
   });
+  const streaming = wireStreaming({
+    role,
+    enabled: settings.streamReplies,
+    adapters,
+    redis,
+    prefix,
+    bus,
+    logger,
+  });
   const delivery = createDelivery({
+    ...(streaming.hub && { live: streaming.hub }),
     store,
     isUninstalled: async (platform, externalId) =>
       (await directory.workspace(platform, externalId)).uninstalled,
@@ -315,6 +327,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         adapters,
         logger,
       }),
+      ...(streaming.open && { live: streaming.open }),
     });
     workers.push(
       startReplyWorker(processReply, {
@@ -356,7 +369,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   // Every process forgets cached agents when any process announces a change.
   const subscriber = connect();
-  subscriber.on('message', () => forgetChanges());
+  subscriber.on('message', (channel: string) => {
+    if (channel === keys.directoryChanges) forgetChanges();
+  });
+  void streaming.subscribe(subscriber);
   // After a reconnect, announcements may have been missed while the connection was down.
   let connectedBefore = false;
   subscriber.on('ready', () => {
@@ -388,6 +404,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       await sweeper?.stop();
       await Promise.all(workers.map((w) => closeWorker(w, options.shutdownGraceMs ?? 10_000)));
       await typing.stopAll();
+      streaming.close();
       await Promise.all([queues.close(), ackQueues.close()]);
       for (const connection of connections) connection.disconnect();
     },

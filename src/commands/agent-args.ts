@@ -23,6 +23,8 @@ export interface AgentSettings {
   /** The model and the working messages (`loading`) share the agent's JSON config column. */
   modelConfig?: AgentConfig;
   avatarUrl?: string | null;
+  /** `stream=off`: the agent's replies are posted when done instead of streamed. */
+  streamReplies?: boolean;
 }
 
 /** What the agent's modelConfig column holds. */
@@ -44,6 +46,7 @@ const MAX_LENGTH: Record<AgentKey, number> = {
   model: 200,
   avatar: 2048,
   loading: 1000,
+  stream: 3,
 };
 
 /** The name agent-bridge itself posts under. */
@@ -88,6 +91,12 @@ export function agentSettingsFrom(values: AgentValues): Parsed<AgentSettings> {
         const messages = parseLoadingMessages(value);
         if (!messages.ok) return messages;
         settings.modelConfig = { ...settings.modelConfig, loading: messages.value };
+        break;
+      }
+      case 'stream': {
+        const on = value.trim().toLowerCase();
+        if (on !== 'on' && on !== 'off') return err(`stream must be on or off, e.g. stream=off`);
+        settings.streamReplies = on === 'on';
         break;
       }
       case 'avatar': {

@@ -23,7 +23,16 @@ export const AGENT_VERBS = [
 export type AgentVerb = (typeof AGENT_VERBS)[number];
 
 /** The settable fields, named as users type them (`role=…`, Discord option `role`). */
-export const AGENT_FIELDS = ['role', 'goal', 'backstory', 'prompt', 'model', 'avatar', 'loading'] as const;
+export const AGENT_FIELDS = [
+  'role',
+  'goal',
+  'backstory',
+  'prompt',
+  'model',
+  'avatar',
+  'loading',
+  'stream',
+] as const;
 export type AgentField = (typeof AGENT_FIELDS)[number];
 export type AgentFieldValues = Partial<Record<AgentField, string>>;
 

@@ -9,6 +9,7 @@ import type { Platform } from '../core/types.ts';
 import { agentChannelIds, auditTrail, countReplies, listAgents } from '../store/agents.ts';
 import { SATISFACTION_WINDOW_DAYS, satisfactionOf, satisfactionText } from '../store/feedback.ts';
 import { loadingOf } from '../store/hot/values.ts';
+import { streamsOf } from '../store/hot/values.ts';
 import { findUser } from '../store/identities.ts';
 import { statsFields } from './agent-stats.ts';
 import type { CommandReply } from './command.ts';
@@ -109,6 +110,7 @@ export async function showVerb(s: Session, name: string): Promise<CommandReply> 
       ...profile,
       { label: 'Model', value: modelLabel(agent.modelConfig, s.config) },
       { label: 'Avatar', value: agent.avatarUrl ?? none },
+      { label: 'Streaming', value: streamsOf(agent.modelConfig) ? 'on' : 'off' },
       { label: 'Channels', value: channelIds.join(', ') || none },
       ...promptFields,
       { label: 'Working messages', value: loadingOf(agent.modelConfig)?.join(' | ') ?? 'the default' },

@@ -23,8 +23,9 @@ const ARGS: Record<AgentVerb, { text: string; discord: string; does: string }> =
   },
   edit: {
     text: 'edit NAME key="value" …',
-    discord: 'edit name:NAME [role:…] [goal:…] [backstory:…] [prompt:…] [model:…] [avatar:…] [loading:…]',
-    does: `change ${KNOWN_FIELDS}; prompt="" goes back to the generated prompt; loading="Reading…|Thinking…" sets the working messages`,
+    discord:
+      'edit name:NAME [role:…] [goal:…] [backstory:…] [prompt:…] [model:…] [avatar:…] [loading:…] [stream:on|off]',
+    does: `change ${KNOWN_FIELDS}; prompt="" goes back to the generated prompt; loading="Reading…|Thinking…" sets the working messages; stream=off posts replies when done instead of streaming them`,
   },
   delete: {
     text: 'delete NAME',

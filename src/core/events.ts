@@ -59,6 +59,8 @@ export interface AgentBridgeEvents {
     deliveredAt: Date;
     latencyMs: number;
   };
+  /** A streamed reply's first text became visible, `seconds` after the model's first token. */
+  'reply.first_visible': { platform: Platform; seconds: number };
   /** A platform told us something about the app itself (rate-limited events, an uninstall). */
   'platform.notice': { platform: Platform; kind: string };
   /** A person's 👍/👎 on a reply was stored (`new`) or replaced their other vote (`changed`). */

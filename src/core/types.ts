@@ -3,6 +3,7 @@
  * only ever see these: no Slack or Discord type crosses this line.
  */
 import type { Attachment } from './attachments.ts';
+import type { LiveMessages, StartedMessage } from './live-reply.ts';
 
 export type Platform = 'slack' | 'discord' | 'shell';
 
@@ -83,6 +84,8 @@ export interface OutboundReply {
    * (see core/reply-parts.ts). Unset: every part (notices, which are short).
    */
   maxParts?: number;
+  /** A streamed reply's started message: its first part replaces what that message shows. */
+  started?: StartedMessage;
 }
 
 /** One platform message of a reply (a long reply is split into several). */
@@ -122,6 +125,8 @@ export interface PlatformAdapter {
    * records it durably) before the next; resolves to the platform ids of every part, in order.
    */
   deliver(reply: OutboundReply, onPosted?: OnPartPosted): Promise<string[]>;
+  /** Streamed replies (see core/live-reply.ts), where the platform can show them. */
+  live?: LiveMessages;
   startTyping(target: TypingTarget): Promise<void>;
   stopTyping(target: TypingTarget): Promise<void>;
   /** Who the bot is on this platform, once started. */

@@ -22,6 +22,8 @@ export interface ReplyTarget {
   workspaceExternalId: string;
   /** The message the reply answers (Discord references it). */
   replyToPlatformMessageId?: string;
+  /** Who wrote it (Slack streams a reply in a channel to the person it answers). */
+  authorExternalId?: string;
 }
 
 export interface ReplyJobData {
@@ -42,6 +44,8 @@ export interface ReplyToPost {
   text: string;
   createdAt: number;
   target: ReplyTarget;
+  /** A streamed reply's key (core/live-reply.ts): its delivery finishes into the started message. */
+  liveKey?: string;
 }
 
 /** A reply once posted: the orchestrator checks whether it addresses another agent. */

@@ -16,6 +16,7 @@ const PREFIX = 'agent_bridge_';
 /** Inbound → delivered: a chat reply takes seconds, a slow model or a debounce window minutes. */
 export const REPLY_LATENCY_BUCKETS = [0.5, 1, 2, 3, 5, 8, 13, 20, 30, 45, 60, 90, 120];
 /** One model call; LLM_TIMEOUT_MS defaults to 60 s. */
+export const FIRST_TOKEN_BUCKETS = [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 5];
 export const MODEL_CALL_BUCKETS = [0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 45, 60, 90, 120];
 
 /** The states `queue_jobs` reports, as BullMQ names them in `getJobCounts`. */
@@ -80,6 +81,13 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     buckets: MODEL_CALL_BUCKETS,
     registers,
   });
+  const firstToken = new Histogram({
+    name: `${PREFIX}time_to_first_token_seconds`,
+    help: "Streamed replies: seconds from the model's first token to the first text a person sees.",
+    labelNames: ['platform'] as const,
+    buckets: FIRST_TOKEN_BUCKETS,
+    registers,
+  });
   const debounced = new Counter({
     name: `${PREFIX}debounced_messages_total`,
     help: 'Messages that joined a reply job already waiting in its debounce window.',
@@ -142,6 +150,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     bus.on('rate.limited', (e) => rateLimited.inc({ scope: e.scope, limit: e.limit })),
     bus.on('platform.notice', (e) => notices.inc({ platform: e.platform, kind: e.kind })),
     bus.on('feedback.recorded', (e) => feedback.inc({ vote: e.vote })),
+    bus.on('reply.first_visible', (e) => firstToken.observe({ platform: e.platform }, e.seconds)),
     bus.on('job.completed', (e) => {
       if (e.llmMs !== undefined) modelCall.observe(e.llmMs / 1000);
     }),

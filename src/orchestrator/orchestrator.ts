@@ -320,6 +320,7 @@ function replyTargetOf(message: InboundMessage, conversation: ConversationRecord
     isDirect: message.isDirect,
     workspaceExternalId: message.workspaceId,
     replyToPlatformMessageId: message.platformMessageId,
+    authorExternalId: message.author.id,
   };
 }
 

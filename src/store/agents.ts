@@ -2,6 +2,7 @@
 import type { Platform } from '../core/types.ts';
 import type { Db, DbOrTx, Prisma, Tx } from './database.ts';
 import { isUniqueViolation } from './errors.ts';
+import { mergeModelConfig } from './hot/values.ts';
 
 export type AgentStatus = 'active' | 'inactive';
 
@@ -20,6 +21,8 @@ export interface AgentFields {
   modelConfig?: Prisma.InputJsonValue | undefined;
   avatarUrl?: string | null | undefined;
   maxConcurrentJobs?: number | undefined;
+  /** Kept in the model config (`"stream": false`), beside the model. */
+  streamReplies?: boolean | undefined;
 }
 
 export interface NewAgent extends AgentFields {
@@ -42,7 +45,11 @@ export async function createAgent(db: Db, input: NewAgent, actor: Actor) {
   try {
     return await db.$transaction(async (tx) => {
       const agent = await tx.agent.create({
-        data: { ...definedOnly(input), nameKey: nameKeyOf(input.name), ownerId: input.ownerId ?? null },
+        data: {
+          ...definedOnly(columnsOf(input, undefined)),
+          nameKey: nameKeyOf(input.name),
+          ownerId: input.ownerId ?? null,
+        },
       });
       await audit(tx, agent.id, actor, 'create', definedOnly(input));
       return agent;
@@ -77,10 +84,31 @@ export function listAgents(db: DbOrTx, workspaceId: string) {
 
 export async function updateAgent(db: Db, agentId: string, changes: AgentFields, actor: Actor) {
   return db.$transaction(async (tx) => {
-    const agent = await tx.agent.update({ where: { id: agentId }, data: definedOnly(changes) });
+    const current =
+      changes.streamReplies !== undefined || changes.modelConfig !== undefined
+        ? await tx.agent.findUnique({ where: { id: agentId }, select: { modelConfig: true } })
+        : null;
+    const data = definedOnly(columnsOf(changes, current?.modelConfig));
+    const agent = await tx.agent.update({ where: { id: agentId }, data });
     await audit(tx, agentId, actor, 'edit', definedOnly(changes));
     return agent;
   });
+}
+
+/**
+ * The columns for `fields`: the model, the working messages and the stream switch share the model
+ * config, merged into what is stored there (`model=` keeps `stream` and `loading`, and so on).
+ */
+function columnsOf<T extends AgentFields>(fields: T, storedConfig: unknown): Omit<T, 'streamReplies'> {
+  const { streamReplies, ...columns } = fields;
+  if (streamReplies === undefined && fields.modelConfig === undefined) return columns;
+  return {
+    ...columns,
+    modelConfig: mergeModelConfig(storedConfig, {
+      config: fields.modelConfig as Record<string, unknown> | undefined,
+      stream: streamReplies,
+    }) as Prisma.InputJsonValue,
+  };
 }
 
 export async function setAgentPaused(db: Db, agentId: string, paused: boolean, actor: Actor) {

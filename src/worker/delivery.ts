@@ -7,6 +7,7 @@
  */
 import type { Job } from 'bullmq';
 import type { AgentBridgeEvents, EventBus } from '../core/events.ts';
+import { liveKey } from '../core/live-reply.ts';
 import type { OutboundReply, Platform, PlatformAdapter } from '../core/types.ts';
 import { isUndeliverable } from '../core/undeliverable.ts';
 import { replyDebounceKey } from '../jobs/ids.ts';
@@ -14,6 +15,7 @@ import type { DeliveredReply, DeliveryJobData, ReplyTarget, ReplyToPost } from '
 import type { Logger } from '../logger.ts';
 import type { TypingManager } from '../orchestrator/typing.ts';
 import type { DeliveryRecord, HotStore } from '../store/hot/types.ts';
+import type { LiveHub } from '../streaming/live-hub.ts';
 
 export interface DeliveryDeps {
   store: HotStore;
@@ -32,6 +34,8 @@ export interface DeliveryDeps {
   onDelivered?: (reply: DeliveredReply) => Promise<unknown>;
   /** Whether the app was removed from the workspace (remembered: no statement per reply). */
   isUninstalled?: (platform: Platform, workspaceExternalId: string) => Promise<boolean>;
+  /** Streamed replies shown by this process: a reply's delivery finishes into its started message. */
+  live?: LiveHub;
 }
 
 export type DeliveryOutcome =
@@ -86,6 +90,10 @@ export function createDelivery(deps: DeliveryDeps) {
     // Thrown, so the job waits for a process that has this platform (e.g. a gateway restarting).
     if (!adapter) throw new Error(`no ${target.platform} adapter runs in this process`);
     const posted = [...attempt.postedParts];
+    const started =
+      reply.liveKey && deps.live?.shows(target.platform)
+        ? await deps.live.finish(reply.liveKey, target.platform)
+        : undefined;
     const outbound: OutboundReply = {
       conversationId: reply.conversationId,
       channelId: target.channelId,
@@ -100,6 +108,7 @@ export function createDelivery(deps: DeliveryDeps) {
       mayHavePosted: attempt.mayHavePosted,
       createdAt: new Date(reply.createdAt),
       ...(deps.maxReplyParts !== undefined && { maxParts: deps.maxReplyParts }),
+      ...(started && { started }),
     };
     const ids = await adapter.deliver(outbound, async (part) => {
       posted[part.index] = part.platformMessageId;
@@ -188,5 +197,9 @@ export function replyToPost(record: DeliveryRecord): ReplyToPost {
     text: record.content,
     createdAt: record.createdAt.getTime(),
     target,
+    // A retry cannot know whether the reply streamed: its record, if any, says.
+    ...(record.afterReplyId !== null && {
+      liveKey: liveKey(record.conversationId, record.agentId, record.afterReplyId),
+    }),
   };
 }

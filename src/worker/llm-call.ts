@@ -1,4 +1,5 @@
 import { type FinishReason, generateText, type ModelMessage } from 'ai';
+import { type StreamedAnswer, streamModelText } from './llm-stream.ts';
 import { classifyModelError, ModelCallError } from './providers/model-call-error.ts';
 import type { ModelInstance } from './providers/registry.ts';
 
@@ -17,6 +18,8 @@ export interface CallModelInput {
   /** Cancels the call from outside (worker shutdown, job cancelled). */
   signal?: AbortSignal;
   maxOutputTokens?: number;
+  /** Streams the answer: called with the whole text so far after each delta (see llm-stream.ts). */
+  onText?: (textSoFar: string) => void;
 }
 
 export interface ModelCallUsage {
@@ -34,6 +37,8 @@ export interface ModelCallResult {
   /** The SDK provider id, e.g. `google.generative-ai`, `local.chat`, `offline`. */
   provider: string;
   durationMs: number;
+  /** Streamed calls: performance.now() when the model's first text arrived. */
+  firstTextAt?: number;
 }
 
 /**
@@ -63,14 +68,15 @@ export async function callModel(input: CallModelInput): Promise<ModelCallResult>
 
   try {
     if (controller.signal.aborted) throw controller.signal.reason;
-    const result = await generateText({
+    const request = {
       model: input.model,
       ...(input.system === undefined ? {} : { system: input.system }),
       messages: input.messages,
       maxRetries: 0,
       abortSignal: controller.signal,
       ...(input.maxOutputTokens === undefined ? {} : { maxOutputTokens: input.maxOutputTokens }),
-    });
+    };
+    const result = input.onText ? await streamModelText(request, input.onText) : await generated(request);
     if (result.text.trim() === '') {
       const filtered = result.finishReason === 'content-filter';
       throw new ModelCallError({
@@ -92,6 +98,7 @@ export async function callModel(input: CallModelInput): Promise<ModelCallResult>
       modelId: input.model.modelId,
       provider: input.model.provider,
       durationMs: Math.round(performance.now() - startedAt),
+      ...(result.firstTextAt !== undefined && { firstTextAt: result.firstTextAt }),
     };
   } catch (error) {
     throw classifyModelError(error, context);
@@ -99,4 +106,15 @@ export async function callModel(input: CallModelInput): Promise<ModelCallResult>
     clearTimeout(timer);
     input.signal?.removeEventListener('abort', onCallerAbort);
   }
+}
+
+/** generateText's answer in the shape of a streamed one (its result's fields are getters: no spread). */
+async function generated(request: Parameters<typeof generateText>[0]): Promise<StreamedAnswer> {
+  const result = await generateText(request);
+  return {
+    text: result.text,
+    usage: result.usage,
+    finishReason: result.finishReason,
+    firstTextAt: undefined,
+  };
 }

@@ -21,10 +21,12 @@ import type { ReplyJobData, ReplyToPost } from '../jobs/queues.ts';
 import { firstSeen, type Logger } from '../logger.ts';
 import type { Directory } from '../store/directory.ts';
 import type { AgentRecord, HotStore, ReplyContext } from '../store/hot/types.ts';
+import type { LiveOpen } from '../streaming/live-outlet.ts';
 import type { FileInput } from './attachments/index.ts';
 import { type BudgetDeps, settleAfter, stopOverBudget } from './budget-stop.ts';
 import type { CallLimits, LimitClaim } from './call-limits.ts';
 import { buildModelContext, type ModelContext } from './context-builder.ts';
+import { liveKeyFor, openLiveFeed } from './live-feed.ts';
 import { callModel, isModelCallError } from './llm-call.ts';
 import { type ModelRegistry, parseModelSpec } from './providers/registry.ts';
 
@@ -62,6 +64,8 @@ export interface ReplyProcessorDeps {
   cancel(conversationId: string, agentId: string): Promise<void>;
   /** Budgets (usage/budget-gate.ts); absent: none are enforced. */
   budgets?: BudgetDeps;
+  /** Streams the answer as the model writes it (where a process can show it). */
+  live?: LiveOpen;
 }
 
 export type ReplyOutcome =
@@ -190,6 +194,7 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
           return { skipped: 'over_budget' };
         }
         bus.emit('agent.responding', { ...ref, triggerMessageId: messageId, attempt, startedAt });
+        const live = openLiveFeed(deps.live, agent, job.data, context, safeReplyText);
         const result = await settleAfter(
           budget,
           callModel({
@@ -198,7 +203,8 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
             messages: input.messages,
             timeoutMs: settings.llmTimeoutMs,
             maxOutputTokens: settings.maxOutputTokens,
-          }),
+            ...(live && { onText: (text: string) => live.feed.push(text) }),
+          }).finally(() => live?.feed.end()),
         );
         const text = safeReplyText(job.data.target.platform, result.text, context);
         const stored = await store.storeReply({
@@ -230,7 +236,7 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
           ...(result.usage.inputTokens !== undefined && { inputTokens: result.usage.inputTokens }),
           ...(result.usage.outputTokens !== undefined && { outputTokens: result.usage.outputTokens }),
         });
-        await deps.handOff(post(stored.id, stored.createdAt, agent, text, job.data), {
+        await deps.handOff(post(stored.id, stored.createdAt, agent, text, job.data, live?.key), {
           replyJobId: queueJobId,
           receivedAt,
         });
@@ -324,7 +330,8 @@ export async function answerWithFailure(
     error: failure.reason,
   });
   if (notice.stored) {
-    await deps.handOff(post(notice.id, notice.createdAt, agent, text, data), {
+    const key = liveKeyFor(agent, data, seen);
+    await deps.handOff(post(notice.id, notice.createdAt, agent, text, data, key), {
       replyJobId: failure.queueJobId,
       receivedAt: data.receivedAt,
     });
@@ -359,6 +366,7 @@ function post(
   agent: AgentRecord,
   text: string,
   data: ReplyJobData,
+  liveKey: string | undefined,
 ): ReplyToPost {
   return {
     id,
@@ -367,6 +375,7 @@ function post(
     text,
     createdAt: createdAt.getTime(),
     target: data.target,
+    ...(liveKey && { liveKey }),
   };
 }
 

@@ -83,9 +83,14 @@ describe('agent-bridge with Slack and Discord', () => {
 
     const [post] = await slack.waitForCalls('chat.postMessage', 1, 20_000);
     expect(post?.params).toMatchObject({ channel: 'D0ANA', username: 'Aria' });
-    // Markdown bold became mrkdwn bold (the converter guards it with zero-width spaces).
-    expect(String(post?.params.text).replace(/\u200b/g, '')).toBe('Use *strict* mode.');
     expect(post?.params).not.toHaveProperty('link_names');
+    // The reply streams (posted, then edited) and ends as one message: Markdown bold became mrkdwn
+    // bold (the converter guards it with zero-width spaces).
+    const shown = () => slack.messages('D0ANA').filter((m) => m.bot_id === slack.bot.botId);
+    await waitFor('the final text shown', () =>
+      shown().some((m) => m.text.replace(/\u200b/g, '') === 'Use *strict* mode.'),
+    );
+    expect(shown()).toHaveLength(1);
     const methods = slack.calls.map((c) => c.method);
     expect(methods.indexOf('assistant.threads.setStatus')).toBeLessThan(methods.indexOf('chat.postMessage'));
     await waitFor('the signal cleared', () =>

@@ -61,7 +61,15 @@ export interface GeminiRequest {
 export type GeminiStep =
   /** A reply; an array is streamed as those chunks (joined for generateContent), a string in 3. */
   (
-    | { text: string | string[]; finishReason?: string; delayMs?: number }
+    | {
+        text: string | string[];
+        finishReason?: string;
+        delayMs?: number;
+        /** Streamed: waits this long before each chunk after the first (a model writing). */
+        chunkDelayMs?: number;
+        /** Streamed: the connection drops after this many chunks (a model failing mid-answer). */
+        breakAfterChunks?: number;
+      }
     /** A candidate with no parts (finishReason STOP) or a blocked one (finishReason SAFETY). */
     | { empty: true; finishReason?: string; delayMs?: number }
     | GeminiErrorStep
@@ -156,14 +164,16 @@ async function answer(
   }
   startEventStream(res);
   const streamed = chunks.length > 1 ? chunks : splitText(fullText, 3);
-  streamed.forEach((text, index) => {
+  for (const [index, text] of streamed.entries()) {
+    if (index === step.breakAfterChunks) return hangUp(res);
+    if (index > 0 && step.chunkDelayMs && !(await waitUnlessClientGone(res, step.chunkDelayMs))) return;
     const last = index === streamed.length - 1;
     const chunk = {
       ...(candidateChunk(request, id, text, last ? final : undefined) as object),
       usageMetadata: usageMetadata(request, last ? fullText : ''),
     };
     res.write(`data: ${JSON.stringify(chunk)}\r\n\r\n`);
-  });
+  }
   res.end();
 }
 

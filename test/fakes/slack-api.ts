@@ -26,6 +26,7 @@ import {
 } from './fake-http.ts';
 import { SlackFileHost } from './slack-files.ts';
 import { SlackMessageStore, type StoredSlackMessage } from './slack-messages.ts';
+import { streamCall } from './slack-stream.ts';
 
 export type { StoredSlackMessage } from './slack-messages.ts';
 
@@ -238,9 +239,15 @@ export async function startFakeSlackApi(
       case 'chat.update': {
         const found = store.find(text(call.params.channel), text(call.params.ts));
         if (!found) return { error: 'message_not_found' };
+        if (found.streaming) return { error: 'streaming_state_conflict' };
         if (call.params.text !== undefined) found.text = text(call.params.text);
+        if (isMetadata(call.params.metadata)) found.metadata = call.params.metadata;
         return { body: { channel: found.channel, ts: found.ts, text: found.text } };
       }
+      case 'chat.startStream':
+      case 'chat.appendStream':
+      case 'chat.stopStream':
+        return streamCall(call, store, bot);
       case 'chat.delete':
         return store.remove(text(call.params.channel), text(call.params.ts))
           ? { body: { channel: call.params.channel, ts: call.params.ts } }

@@ -28,6 +28,8 @@ export interface StoredSlackMessage {
   metadata?: SlackMessageMetadata;
   /** Block Kit, as posted (what a person sees instead of `text` when present). */
   blocks?: Array<Record<string, unknown>>;
+  /** A message chat.startStream began and chat.stopStream has not ended. */
+  streaming?: boolean;
 }
 
 export type ListAnswer = { body: Record<string, unknown> } | { error: string };

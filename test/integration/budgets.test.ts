@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.ts';
+import type { LiveMessages } from '../../src/core/live-reply.ts';
 import type { InboundMessage } from '../../src/core/types.ts';
 import { createRedis } from '../../src/infra/redis.ts';
 import { createPipeline, type Pipeline } from '../../src/pipeline.ts';
@@ -21,9 +22,32 @@ import { waitFor } from '../support/wait-for.ts';
 
 const SQL_DATA_BUDGET = 7;
 const REDIS_BUDGET = 8;
+/** A streamed reply adds the read of its started-message record and the record's write. */
+const STREAMED_REDIS_BUDGET = REDIS_BUDGET + 2;
 /** BEGIN and COMMIT around the reply's one write transaction (SQLite); PostgreSQL needs none. */
 const TRANSACTION_STATEMENTS = { sqlite: 2, postgresql: 0 } as const;
 const isControl = (sql: string) => /^\s*(BEGIN|COMMIT|ROLLBACK)/i.test(sql);
+
+/** A platform that shows streamed replies (RecordingAdapter has none: the default path). */
+class StreamingAdapter extends RecordingAdapter {
+  readonly shown: string[] = [];
+  readonly live: LiveMessages = {
+    start: async (target, text) => {
+      this.shown.push(text);
+      return {
+        platform: 'slack',
+        channelId: target.channelId,
+        messageId: `live-${this.shown.length}`,
+        mode: 'edit',
+      };
+    },
+    update: async (message, text) => {
+      this.shown.push(text);
+      return message;
+    },
+    close: async (message) => message,
+  };
+}
 
 for (const provider of providers) {
   describe(`per-message budgets on ${provider}`, () => {
@@ -34,6 +58,8 @@ for (const provider of providers) {
     let store: HotStore;
     let pipeline: Pipeline;
     let adapter: RecordingAdapter;
+    let streamed: StreamingAdapter;
+    let streaming: Pipeline;
     const prefix = `abbudget_${randomBytes(4).toString('hex')}`;
     const team = `T${prefix}`;
     let sent = 0;
@@ -99,12 +125,55 @@ for (const provider of providers) {
       await answered(10);
     });
 
+    async function startStreaming() {
+      // The same service where the platform shows streamed replies: its own prefix and team.
+      streamed = new StreamingAdapter('slack');
+      const model = createOfflineEchoModel();
+      const workspace = await ensureWorkspace(t.current.db, 'slack', `${team}S`);
+      await createAgent(
+        t.current.db,
+        { workspaceId: workspace.id, name: 'Aria', maxConcurrentJobs: 1000 },
+        { label: 'test' },
+      );
+      streaming = createPipeline({
+        settings: parseConfig({
+          DEBOUNCE_MS: '20',
+          AGENT_RATE_LIMIT_PER_MIN: '0',
+          AGENT_MAX_CONCURRENT: '1000',
+          DEFAULT_MODEL: 'offline:echo',
+        }),
+        store,
+        db: t.current.db,
+        logger: testLogger(),
+        adapters: { slack: streamed },
+        models: { resolve: () => model },
+        prefix: `${prefix}s`,
+        sweeper: false,
+        onRedisCommand: (name) => {
+          if (counting) commands.push(name);
+        },
+      });
+      const streamedDm = (channelId: string) => ({ ...dm(channelId), workspaceId: `${team}S` });
+      const answeredHere = async (count: number) => {
+        await waitFor(`${count} streamed replies`, () => streamed.replies().length >= count, 15_000);
+        await waitFor('the streamed reply jobs finished', async () => {
+          const counts = await streaming.queues.replies.getJobCounts('active', 'waiting', 'delayed');
+          return Object.values(counts).every((n) => n === 0);
+        });
+      };
+      for (let i = 0; i < 10; i++) await streaming.orchestrator.handleInbound(streamedDm(`S${i}`));
+      await answeredHere(10);
+      return { streamedDm, answeredHere };
+    }
+
     afterAll(async () => {
+      await streaming?.close();
       await pipeline?.close();
       await store?.close();
       const redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
       const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length > 0) await redis.del(...keys);
+      const streamedKeys = await redis.keys(`${prefix}s:*`);
+      if (keys.length + streamedKeys.length > 0) await redis.del(...keys, ...streamedKeys);
       redis.disconnect();
     });
 
@@ -115,6 +184,8 @@ for (const provider of providers) {
       await answered(11);
       counting = false;
       const data = statements.filter((sql) => !isControl(sql));
+      if (process.env.DEBUG_BUDGET)
+        console.log(statements.map((sql) => sql.replace(/\s+/g, ' ').slice(0, 90)).join('\n'));
       const summary = statements.map((sql) => sql.trim().split(/\s+/).slice(0, 3).join(' ')).join('\n');
       expect(data.length, summary).toBeLessThanOrEqual(SQL_DATA_BUDGET);
       expect(statements.length - data.length, summary).toBeLessThanOrEqual(TRANSACTION_STATEMENTS[provider]);
@@ -130,6 +201,23 @@ for (const provider of providers) {
       counting = false;
       const perDm = commands.length / 10;
       expect(perDm, commands.join(' ')).toBeLessThanOrEqual(REDIS_BUDGET);
+    });
+
+    it(`a streamed DM costs at most ${STREAMED_REDIS_BUDGET} Redis commands, and no more SQL`, async () => {
+      const { streamedDm, answeredHere } = await startStreaming();
+      commands.length = 0;
+      statements.length = 0;
+      counting = true;
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) => streaming.orchestrator.handleInbound(streamedDm(`S${i}`))),
+      );
+      await answeredHere(20);
+      counting = false;
+      expect(streamed.replies().every((reply) => reply.started !== undefined)).toBe(true);
+      const perDm = commands.length / 10;
+      expect(perDm, commands.join(' ')).toBeLessThanOrEqual(STREAMED_REDIS_BUDGET);
+      const data = statements.filter((sql) => !isControl(sql));
+      expect(data.length / 10).toBeLessThanOrEqual(SQL_DATA_BUDGET);
     });
   });
 }

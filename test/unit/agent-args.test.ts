@@ -46,6 +46,8 @@ describe('agentSettingsFrom', () => {
     [{ model: 'local:llama3.2:3b' }, { modelConfig: { model: 'local:llama3.2:3b' } }],
     [{ avatar: 'https://example.com/a.png' }, { avatarUrl: 'https://example.com/a.png' }],
     [{ avatar: '' }, { avatarUrl: null }],
+    [{ stream: 'off' }, { streamReplies: false }],
+    [{ stream: 'ON' }, { streamReplies: true }],
   ])('%j', (values, settings) => {
     expect(agentSettingsFrom(values)).toEqual({ ok: true, value: settings });
   });
@@ -57,6 +59,7 @@ describe('agentSettingsFrom', () => {
     [{ avatar: 'http://example.com/a.png' }, /avatar must be an https:\/\/ image URL/],
     [{ avatar: 'not a url' }, /avatar must be an https/],
     [{ role: 'x'.repeat(201) }, /role is too long: at most 200/],
+    [{ stream: 'no' }, /stream must be on or off, e.g. stream=off/],
   ])('rejects %j', (values, error) => {
     const result = agentSettingsFrom(values);
     expect(result.ok).toBe(false);

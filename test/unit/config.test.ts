@@ -89,6 +89,7 @@ describe('parseConfig defaults', () => {
       logLevel: 'info',
       adminToken: undefined,
       adminBoardWrite: false,
+      streamReplies: true,
       trustProxy: false,
     };
     expect(parseConfig({})).toEqual(expected);
@@ -203,6 +204,8 @@ describe('parseConfig good values', () => {
     ['failure message', { FAILURE_MESSAGE: 'Nope, try later.' }, (c) => c.failureMessage, 'Nope, try later.'],
     ['log level', { LOG_LEVEL: 'SILENT' }, (c) => c.logLevel, 'silent'],
     ['admin token', { ADMIN_TOKEN: ADMIN_32 }, (c) => c.adminToken, ADMIN_32],
+    ['replies stream by default', {}, (c) => c.streamReplies, true],
+    ['streaming off', { STREAM_REPLIES: 'false' }, (c) => c.streamReplies, false],
     ['board read-only', {}, (c) => c.adminBoardWrite, false],
     ['board writable', { ADMIN_BOARD_WRITE: 'TRUE' }, (c) => c.adminBoardWrite, true],
     ['trust proxy hops', { TRUST_PROXY: '1' }, (c) => c.trustProxy, 1],

@@ -1,6 +1,6 @@
 // How both stores read an agent's model config and a reply's posted parts, whatever the column holds.
 import { describe, expect, it } from 'vitest';
-import { modelOf, parseParts, sqliteTime } from '../../src/store/hot/values.ts';
+import { mergeModelConfig, modelOf, parseParts, sqliteTime, streamsOf } from '../../src/store/hot/values.ts';
 
 describe('hot store values', () => {
   it.each<[string, unknown, string | null]>([
@@ -24,6 +24,30 @@ describe('hot store values', () => {
     ['entries that are not ids are skipped', '["1700.1",7,null]', ['1700.1']],
   ])('parseParts: %s', (_name, column, expected) => {
     expect(parseParts(column)).toEqual(expected);
+  });
+
+  it.each<[string, unknown, boolean]>([
+    ['no config: replies stream', null, true],
+    ['a model only', { model: 'offline:echo' }, true],
+    ['stream=off (PostgreSQL jsonb)', { model: 'offline:echo', stream: false }, false],
+    ['stream=off (SQLite text)', '{"stream":false}', false],
+    ['text that is not JSON', '{stream', true],
+  ])('streamsOf: %s', (_name, config, expected) => {
+    expect(streamsOf(config)).toBe(expected);
+  });
+
+  it.each<[string, unknown, Parameters<typeof mergeModelConfig>[1], Record<string, unknown>]>([
+    [
+      'a new model keeps stream=off',
+      { model: 'a:x', stream: false },
+      { model: 'b:y' },
+      { model: 'b:y', stream: false },
+    ],
+    ['stream=off keeps the model', '{"model":"a:x"}', { stream: false }, { model: 'a:x', stream: false }],
+    ['stream=on clears the switch', { model: 'a:x', stream: false }, { stream: true }, { model: 'a:x' }],
+    ['nothing stored yet', null, { stream: false }, { stream: false }],
+  ])('mergeModelConfig: %s', (_name, stored, change, expected) => {
+    expect(mergeModelConfig(stored, change)).toEqual(expected);
   });
 
   it("sqliteTime writes Prisma's ISO form", () => {

@@ -27,6 +27,7 @@ const VERB_DESCRIPTIONS: Record<AgentVerb, string> = {
   list: 'The agents here: status, model, channels',
   show: 'Every setting of an agent and the system prompt in effect',
   edit: 'Change an agent’s role, goal, backstory, prompt, model, avatar or working messages',
+  edit: 'Change an agent’s role, goal, backstory, prompt, model, avatar or streaming',
   delete: 'Delete an agent (its messages are kept)',
   join: 'The agent answers in this channel when addressed',
   leave: 'The agent stops answering in this channel',
@@ -52,6 +53,7 @@ const FIELD_DESCRIPTIONS: Record<AgentField, string> = {
   model: 'provider:model, e.g. google:gemini-2.5-flash or local:llama3.2',
   avatar: 'An https:// image URL shown as the agent’s picture',
   loading: 'Working messages shown while it answers, separated by |, e.g. Reading…|Thinking…',
+  stream: 'on (default): replies show while the model writes; off: posted when done',
 };
 
 /** Verbs that take no agent name. */

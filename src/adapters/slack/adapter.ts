@@ -21,6 +21,7 @@ import { createUserDirectory } from './directory.ts';
 import { registerEvents } from './events.ts';
 import { registerFeedback } from './feedback.ts';
 import { createSlackFetch } from './fetch.ts';
+import { createSlackLive } from './live.ts';
 import { createNotices, teamOfRequest } from './notices.ts';
 import {
   boltLogger,
@@ -95,13 +96,16 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const directory = createUserDirectory(quick, logger);
 
   let bot: BotIdentity | undefined;
+  // Replies: never a blind retry (it could post twice); 429s are waited out in delivery.ts.
+  const post = new webApi.WebClient(botToken, {
+    ...clientOptions,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+  });
+  const live = createSlackLive({ post, logger });
   const delivery = createSlackDelivery({
-    // Replies: never a blind retry (it could post twice); 429s are waited out in delivery.ts.
-    post: new webApi.WebClient(botToken, {
-      ...clientOptions,
-      retryConfig: { retries: 0 },
-      rejectRateLimitedCalls: true,
-    }),
+    post,
+    live,
     lookup: new webApi.WebClient(botToken, {
       ...clientOptions,
       retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1000 },
@@ -187,6 +191,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     identity: () => bot,
 
     deliver: (reply: OutboundReply, onPosted?: OnPartPosted) => delivery.deliver(reply, onPosted),
+    live,
 
     // A user id as the channel posts in the app's DM with that person.
     async directMessage(userId: string, text: string) {

@@ -37,6 +37,7 @@ import type { OnPartPosted, OutboundReply } from '../../core/types.ts';
 import { firstSeen, type Logger } from '../../logger.ts';
 import { feedbackBlock } from './feedback.ts';
 import { formatForSlack, SLACK_TEXT_LIMIT } from './format.ts';
+import type { SlackLive } from './live.ts';
 import { markdownParts, renderPart, type SlackPart } from './markdown.ts';
 
 export const REPLY_EVENT_TYPE = 'agent_bridge_reply';
@@ -70,6 +71,8 @@ export interface SlackDeliveryDeps {
   /** How many 429s one post waits out before the error is thrown [5]. */
   rateLimitRetries?: number;
   lookupBudgetMs?: number;
+  /** Streamed replies: the first part finishes into the message the stream started. */
+  live?: SlackLive;
 }
 
 type HistoryPage = {
@@ -114,6 +117,19 @@ export function createSlackDelivery(deps: SlackDeliveryDeps) {
       }
       const content: SlackPart = isNotice ? { text: part, blocks: [] } : renderPart(part);
       if (!isNotice && last) content.blocks.push(feedbackBlock(reply.idempotencyKey));
+      const metadata = {
+        event_type: REPLY_EVENT_TYPE,
+        event_payload: { key: reply.idempotencyKey, part: index },
+      };
+      if (index === 0 && reply.started && deps.live && !isNotice) {
+        // A streamed reply: its message exists; the final text (and blocks) replace what it shows.
+        const finished = await deps.live.finishInto(reply.started, content, metadata);
+        if (finished) {
+          ids[index] = finished;
+          await onPosted?.({ index, platformMessageId: finished, last });
+          continue;
+        }
+      }
       const ts = await postPart({
         channel: reply.channelId,
         text: content.text,
@@ -123,12 +139,7 @@ export function createSlackDelivery(deps: SlackDeliveryDeps) {
         unfurl_media: false,
         ...(reply.threadId && { thread_ts: reply.threadId }),
         ...asAgent,
-        ...(!isNotice && {
-          metadata: {
-            event_type: REPLY_EVENT_TYPE,
-            event_payload: { key: reply.idempotencyKey, part: index },
-          },
-        }),
+        ...(!isNotice && { metadata }),
       });
       ids[index] = ts;
       await onPosted?.({ index, platformMessageId: ts, last });

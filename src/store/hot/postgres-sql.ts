@@ -109,7 +109,7 @@ export const SQL = {
   releaseIntents: `UPDATE messages SET "pendingAgentId" = NULL, "updatedAt" = $1
     WHERE "pendingAgentId" = $2 AND "conversationId" = $3`,
   readDelivery: `SELECT m.id, m."conversationId", m."agentId", a.name AS "agentName",
-      a."avatarUrl" AS "agentAvatarUrl", m.content, m."createdAt", m."deliveredAt", m."postedParts",
+      a."avatarUrl" AS "agentAvatarUrl", m.content, m."createdAt", m."deliveredAt", m."postedParts", m."afterReplyId",
       c.platform, c."channelId", c."threadId", c.kind, w."externalId" AS "workspaceExternalId",
       t."platformMessageId" AS "replyToPlatformMessageId", w."uninstalledAt" IS NOT NULL AS "workspaceUninstalled"
     FROM messages m

@@ -20,6 +20,7 @@ function withLoading(modelConfig: unknown): { loading?: string[] } {
   const loading = loadingOf(modelConfig);
   return loading ? { loading } : {};
 }
+import { modelOf, parseParts, streamsOf } from './values.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -55,6 +56,7 @@ export function rowReaders(read: ColumnReader) {
       status: row.status === 'inactive' ? 'inactive' : 'active',
       model: modelOf(row.modelConfig),
       ...withLoading(row.modelConfig),
+      streamReplies: streamsOf(row.modelConfig),
       avatarUrl: text(row.avatarUrl),
       maxConcurrentJobs: row.maxConcurrentJobs as number,
       isActive: read.bool(row.isActive),
@@ -120,6 +122,7 @@ export function rowReaders(read: ColumnReader) {
       createdAt: read.time(row.createdAt),
       deliveredAt: row.deliveredAt ? read.time(row.deliveredAt) : null,
       postedParts: parseParts(row.postedParts),
+      afterReplyId: (row.afterReplyId as number | null) ?? null,
       platform: row.platform as Platform,
       channelId: row.channelId as string,
       threadId: row.threadId as string,

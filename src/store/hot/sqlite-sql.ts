@@ -95,7 +95,7 @@ export const SQL = {
   releaseIntents: `UPDATE messages SET pendingAgentId = NULL, updatedAt = ?
     WHERE pendingAgentId = ? AND conversationId = ?`,
   readDelivery: `SELECT m.id, m.conversationId, m.agentId, a.name AS agentName, a.avatarUrl AS agentAvatarUrl,
-      m.content, m.createdAt, m.deliveredAt, m.postedParts, c.platform, c.channelId, c.threadId, c.kind,
+      m.content, m.createdAt, m.deliveredAt, m.postedParts, m.afterReplyId, c.platform, c.channelId, c.threadId, c.kind,
       w.externalId AS workspaceExternalId, t.platformMessageId AS replyToPlatformMessageId,
       w.uninstalledAt IS NOT NULL AS workspaceUninstalled
     FROM messages m

@@ -55,6 +55,8 @@ export interface AgentRecord {
   model: string | null;
   /** Slack's rotating working messages (`loading=`), from the same config. */
   loading?: string[];
+  /** Replies stream while the model writes (on unless `/agent edit NAME stream=off`). */
+  streamReplies: boolean;
   avatarUrl: string | null;
   maxConcurrentJobs: number;
   isActive: boolean;
@@ -170,6 +172,8 @@ export interface DeliveryRecord {
   createdAt: Date;
   deliveredAt: Date | null;
   postedParts: string[];
+  /** The reply's place in its chain: with the conversation and agent, its streamed-reply key. */
+  afterReplyId: number | null;
   platform: Platform;
   channelId: string;
   threadId: string;

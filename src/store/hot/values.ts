@@ -39,6 +39,37 @@ export function loadingOf(modelConfig: unknown): string[] | undefined {
   return messages.length > 0 ? messages : undefined;
 }
 
+/** Whether an agent's replies stream (`/agent edit NAME stream=off` stores `"stream": false`). */
+export function streamsOf(modelConfig: unknown): boolean {
+  const config = typeof modelConfig === 'string' ? safeParse(modelConfig) : modelConfig;
+  return !(config && typeof config === 'object' && (config as { stream?: unknown }).stream === false);
+}
+
+/**
+ * The model config after a change: the edited keys (`model`, `loading`) replace the stored ones,
+ * `stream` is set or cleared, and whatever else the config holds stays.
+ */
+export function mergeModelConfig(
+  existing: unknown,
+  change: { config?: Record<string, unknown> | undefined; stream?: boolean | undefined },
+): Record<string, unknown> {
+  const parsed = typeof existing === 'string' ? safeParse(existing) : existing;
+  const config: Record<string, unknown> =
+    parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? { ...(parsed as object), ...change.config } : { ...change.config };
+  if (Array.isArray(config.loading) && config.loading.length === 0) delete config.loading;
+  if (change.stream === false) config.stream = false;
+  if (change.stream === true) delete config.stream;
+  return config;
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The posted parts column: a JSON array of platform message ids. */
 export function parseParts(value: unknown): string[] {
   if (typeof value !== 'string' || value === '') return [];

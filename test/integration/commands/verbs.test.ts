@@ -82,7 +82,7 @@ describe.each(providers)('/agent verbs on %s', (provider) => {
     expect(await ws.agent('zoë')).toMatchObject({ name: 'Zoë', role: 'r' });
     expect(await runAgentCommand(deps, ctx, { verb: 'edit', name: 'Zoë', fields: {} })).toEqual({
       ok: false,
-      text: 'Nothing to change: type /agent edit name:Zoë [role:…] [goal:…] [backstory:…] [prompt:…] [model:…] [avatar:…] [loading:…] (keys: role, goal, backstory, prompt, model, avatar or loading).',
+      text: 'Nothing to change: type /agent edit name:Zoë [role:…] [goal:…] [backstory:…] [prompt:…] [model:…] [avatar:…] [loading:…] [stream:on|off] (keys: role, goal, backstory, prompt, model, avatar, loading or stream).',
     });
   });
 
@@ -135,6 +135,7 @@ describe.each(providers)('/agent verbs on %s', (provider) => {
       Backstory: 'Ten years of TypeScript.',
       Model: 'default (offline:echo)',
       Avatar: '(none)',
+      Streaming: 'on',
       Channels: 'C9',
       Prompt: 'generated from role, goal and backstory',
       'System prompt': effectiveSystemPrompt(agent),
@@ -219,7 +220,7 @@ describe.each(providers)('/agent verbs on %s', (provider) => {
     });
     expect(await ws.run(ana, 'edit Aria')).toEqual({
       ok: false,
-      text: 'Nothing to change: type /agent edit Aria key="value" … (keys: role, goal, backstory, prompt, model, avatar or loading).',
+      text: 'Nothing to change: type /agent edit Aria key="value" … (keys: role, goal, backstory, prompt, model, avatar, loading or stream).',
     });
   });
 

@@ -68,6 +68,7 @@ describe('/agent on discord', () => {
       'model',
       'avatar',
       'loading',
+      'stream',
     ]);
     expect(options('create')[0]).toMatchObject({
       name: 'name',

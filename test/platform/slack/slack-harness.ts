@@ -101,6 +101,8 @@ export async function startSlackHarness(
     JOB_BACKOFF_MS: '20',
     // Every test talks to the same few agents: the per-minute limit would make later tests wait.
     AGENT_RATE_LIMIT_PER_MIN: '0',
+    // These tests read the posted replies call by call; streaming.test.ts turns streaming on.
+    STREAM_REPLIES: 'false',
     ...(options.socketUrl && { SLACK_APP_TOKEN: slack.appToken }),
     ...options.env,
   });

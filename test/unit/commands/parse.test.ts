@@ -98,7 +98,7 @@ describe('parseAgentCommand refuses, saying what to type', () => {
     ['create agent-bridge', 'is reserved'],
     [
       'edit Aria colour=blue',
-      'Unknown key "colour": use role, goal, backstory, prompt, model, avatar or loading.',
+      'Unknown key "colour": use role, goal, backstory, prompt, model, avatar, loading or stream.',
     ],
     ['edit Aria role=a ROLE=b', 'Give each key once: role is given twice.'],
     [
