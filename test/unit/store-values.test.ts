@@ -40,9 +40,16 @@ describe('hot store values', () => {
     [
       'a new model keeps stream=off',
       { model: 'a:x', stream: false },
-      { model: 'b:y' },
+      { config: { model: 'b:y' } },
       { model: 'b:y', stream: false },
     ],
+    [
+      'loading= keeps the model and stream=off',
+      { model: 'a:x', stream: false },
+      { config: { loading: ['Thinking…'] } },
+      { model: 'a:x', stream: false, loading: ['Thinking…'] },
+    ],
+    ['loading="" removes the messages', { model: 'a:x', loading: ['Hm…'] }, { config: { loading: [] } }, { model: 'a:x' }],
     ['stream=off keeps the model', '{"model":"a:x"}', { stream: false }, { model: 'a:x', stream: false }],
     ['stream=on clears the switch', { model: 'a:x', stream: false }, { stream: true }, { model: 'a:x' }],
     ['nothing stored yet', null, { stream: false }, { stream: false }],

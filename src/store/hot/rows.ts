@@ -14,13 +14,12 @@ import type {
   TurnRecord,
   UndeliveredReply,
 } from './types.ts';
-import { loadingOf, modelOf, parseParts } from './values.ts';
+import { loadingOf, modelOf, parseParts, streamsOf } from './values.ts';
 
 function withLoading(modelConfig: unknown): { loading?: string[] } {
   const loading = loadingOf(modelConfig);
   return loading ? { loading } : {};
 }
-import { modelOf, parseParts, streamsOf } from './values.ts';
 
 export type Row = Record<string, unknown>;
 
