@@ -13,7 +13,7 @@ import { parseModelSpec } from '../providers/registry.ts';
 import { type FetchedFile, fetchFile } from './fetch-file.ts';
 import { type FileHostSettings, planFetch } from './file-hosts.ts';
 import { type ModelInput, withFiles } from './model-input.ts';
-import { type FileLimits, type FileStep, planFiles } from './plan.ts';
+import { type FileLimits, type FileStep, limitImagesPerReply, planFiles } from './plan.ts';
 import { type RenderedFile, renderFile } from './render.ts';
 
 export type { ModelInput } from './model-input.ts';
@@ -31,6 +31,11 @@ export interface FileInput {
     platform: Platform,
     model: string,
   ): Promise<ModelInput>;
+}
+
+/** Image bytes one reply holds at most: one message's worth (its count times the image cap). */
+export function imageBudget(limits: FileLimits): number {
+  return Math.max(1, limits.maxFilesPerMessage) * limits.maxImageBytes;
 }
 
 /** Downloads running at once for one reply. */
@@ -69,10 +74,10 @@ export function createFileInput(settings: FileSettings, logger?: Logger): FileIn
       if (withAttachments.length === 0)
         return { system: prompt.system, messages: prompt.messages, turns: prompt.turns };
       const images = modelTakesImages(model);
-      const planned = withAttachments.map((m) => ({
-        id: m.id,
-        steps: planFiles(m.attachments ?? [], settings, images),
-      }));
+      const planned = limitImagesPerReply(
+        withAttachments.map((m) => ({ id: m.id, steps: planFiles(m.attachments ?? [], settings, images) })),
+        imageBudget(settings),
+      );
       const work = planned.flatMap((m) => m.steps);
       const fetched = await mapLimited(work, PARALLEL_FETCHES, (step) => fetchStep(step, platform));
       const rendered = new Map<number, RenderedFile[]>();

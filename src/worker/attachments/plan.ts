@@ -72,3 +72,31 @@ export function describe(file: Attachment): string {
   const facts = [file.mimetype, file.size === undefined ? undefined : formatBytes(file.size)].filter(Boolean);
   return facts.length > 0 ? `${file.name} (${facts.join(', ')})` : file.name;
 }
+
+/**
+ * One reply holds at most `budgetBytes` of images (by declared size, else the per-image cap),
+ * newest messages first: an older image past the budget is named instead of fetched again, so a
+ * long conversation full of screenshots cannot make one reply hold hundreds of megabytes.
+ */
+export function limitImagesPerReply<T extends { steps: FileStep[] }>(
+  planned: readonly T[],
+  budgetBytes: number,
+): T[] {
+  let left = budgetBytes;
+  const kept = [...planned].reverse().map((message) => ({
+    ...message,
+    steps: message.steps.map((step): FileStep => {
+      if (step.kind !== 'image') return step;
+      const cost = step.file.size ?? step.maxBytes;
+      if (cost <= left) {
+        left -= cost;
+        return step;
+      }
+      return {
+        kind: 'note',
+        text: `[image: ${describe(step.file)}: not shown again, earlier in the conversation]`,
+      };
+    }),
+  }));
+  return kept.reverse();
+}

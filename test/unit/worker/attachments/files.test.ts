@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { decodeAttachments, encodeAttachments } from '../../../../src/core/attachments.ts';
 import { planFetch } from '../../../../src/worker/attachments/file-hosts.ts';
 import { fileKind } from '../../../../src/worker/attachments/file-kind.ts';
-import { modelTakesImages } from '../../../../src/worker/attachments/index.ts';
+import { imageBudget, modelTakesImages } from '../../../../src/worker/attachments/index.ts';
 import { withFiles } from '../../../../src/worker/attachments/model-input.ts';
-import { planFiles } from '../../../../src/worker/attachments/plan.ts';
+import { limitImagesPerReply, planFiles } from '../../../../src/worker/attachments/plan.ts';
 import { inlineText, renderFile } from '../../../../src/worker/attachments/render.ts';
 import { buildModelContext } from '../../../../src/worker/context-builder.ts';
 
@@ -242,5 +242,33 @@ describe('modelTakesImages', () => {
     ['nonsense', false],
   ])('%s: %s', (model, takes) => {
     expect(modelTakesImages(model)).toBe(takes);
+  });
+});
+
+describe('limitImagesPerReply', () => {
+  const image = (name: string, size?: number) => ({
+    kind: 'image' as const,
+    file: { name, ...(size !== undefined && { size }) },
+    url: 'u',
+    mediaType: 'image/png',
+    maxBytes: 1000,
+  });
+  it('keeps the newest images within the budget and names the older ones', () => {
+    const planned = [
+      { id: 1, steps: [image('old.png', 600)] },
+      { id: 2, steps: [image('mid.png'), { kind: 'note' as const, text: 'n' }] },
+      { id: 3, steps: [image('new.png', 900)] },
+    ];
+    const kept = limitImagesPerReply(planned, 2000);
+    expect(kept.map((m) => m.steps.map((s) => (s.kind === 'note' ? s.text : s.file.name)))).toEqual([
+      ['[image: old.png (600 bytes): not shown again, earlier in the conversation]'],
+      ['mid.png', 'n'],
+      ['new.png'],
+    ]);
+  });
+  it('with the defaults, one reply holds at most one message worth of images', () => {
+    expect(imageBudget({ maxFilesPerMessage: 4, maxImageBytes: 5_000_000, maxTextChars: 1 })).toBe(
+      20_000_000,
+    );
   });
 });
