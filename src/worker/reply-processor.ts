@@ -186,7 +186,8 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
           await deps.cancel(conversationId, agentId);
           return { skipped: 'nothing_to_answer' };
         }
-        const input = await deps.files.modelInput(prompt, context.messages, job.data.target.platform, model);
+        const instance = await deps.models.resolve(model, { workspaceId: agent.workspaceId });
+        const input = await deps.files.modelInput(prompt, context.messages, job.data.target.platform, instance);
         const budget = await deps.budgets?.gate.reserve(agent, model, input);
         if (budget?.ok === false) {
           const work = { data: job.data, agent, queueJobId, attempts: attempt, startedAt, context };
@@ -198,7 +199,7 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
         const result = await settleAfter(
           budget,
           callModel({
-            model: await deps.models.resolve(model, { workspaceId: agent.workspaceId }),
+            model: instance,
             system: input.system,
             messages: input.messages,
             timeoutMs: settings.llmTimeoutMs,

@@ -29,7 +29,8 @@ export interface FileInput {
     prompt: ModelContext,
     messages: ReadonlyArray<{ id: number; attachments?: Attachment[] | undefined }>,
     platform: Platform,
-    model: string,
+    /** The model spec (`google:gemini-2.5-flash`) or the resolved instance (a provider record's). */
+    model: string | { readonly provider: string },
   ): Promise<ModelInput>;
 }
 
@@ -41,12 +42,17 @@ export function imageBudget(limits: FileLimits): number {
 /** Downloads running at once for one reply. */
 const PARALLEL_FETCHES = 4;
 
+/** The AI SDK provider ids of the APIs that take image parts: Gemini, OpenAI, Anthropic. */
+const IMAGE_PROVIDERS = new Set(['google.generative-ai', 'openai.responses', 'openai.chat', 'anthropic.messages']);
+
 /**
- * Whether the model gets images as image parts. Gemini takes png/jpeg/gif/webp; the offline echo
- * and OpenAI-compatible local servers (many of whose models are text-only, and which fail the
- * whole call on an image part) get a note naming the image instead.
+ * Whether the model gets images as image parts. Gemini, OpenAI and Anthropic take png/jpeg/gif/webp;
+ * the offline echo and OpenAI-compatible servers (many of whose models are text-only, and which
+ * fail the whole call on an image part) get a note naming the image instead. A resolved instance
+ * says which API it speaks (a provider record's kind); a spec alone only knows the built-ins.
  */
-export function modelTakesImages(model: string): boolean {
+export function modelTakesImages(model: string | { readonly provider: string }): boolean {
+  if (typeof model !== 'string') return IMAGE_PROVIDERS.has(model.provider);
   const spec = parseModelSpec(model);
   return spec.ok && spec.provider === 'google';
 }

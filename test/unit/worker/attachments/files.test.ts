@@ -243,6 +243,16 @@ describe('modelTakesImages', () => {
   ])('%s: %s', (model, takes) => {
     expect(modelTakesImages(model)).toBe(takes);
   });
+
+  it.each([
+    ['a Gemini record', 'google.generative-ai', true],
+    ['an OpenAI record (Responses)', 'openai.responses', true],
+    ['an Anthropic record', 'anthropic.messages', true],
+    ['an openai-compatible record named ollama', 'ollama.chat', false],
+    ['the offline echo', 'offline', false],
+  ])('a resolved instance of %s (%s): %s', (_name, provider, takes) => {
+    expect(modelTakesImages({ provider })).toBe(takes);
+  });
 });
 
 describe('limitImagesPerReply', () => {
