@@ -28,6 +28,7 @@ const expectedTables = [
   'jobs',
   'llm_messages',
   'messages',
+  'providers',
   'users',
   'workspaces',
 ];
