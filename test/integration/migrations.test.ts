@@ -30,6 +30,7 @@ const expectedTables = [
   'llm_messages',
   'messages',
   'reply_feedback',
+  'providers',
   'users',
   'workspaces',
 ];
