@@ -159,7 +159,9 @@ export function formRequest(text: string): FormRequest | undefined {
     return { verb: 'create' };
   }
   const parsed = parseAgentCommand(text);
-  if (parsed.ok && parsed.command.verb === 'edit' && Object.keys(parsed.command.fields).length === 0) {
+  const bare = (command: { fields: object; budget?: object }) =>
+    Object.keys(command.fields).length === 0 && command.budget === undefined;
+  if (parsed.ok && parsed.command.verb === 'edit' && bare(parsed.command)) {
     return { verb: 'edit', name: parsed.command.name };
   }
   return undefined;

@@ -63,8 +63,10 @@ export interface ReplyStats {
 /** Replies, failures, response times and conversations of an agent's jobs since `since`. */
 export async function replyStats(db: DbOrTx, agentId: string, since: Date): Promise<ReplyStats> {
   const where = { agentId, createdAt: { gte: since } };
+  // A budget notice is not a failure of the agent: it is left out of the success rate.
+  const notBudget = { OR: [{ error: null }, { NOT: { error: { startsWith: 'over_budget' } } }] };
   const [byStatus, durations, conversations] = await Promise.all([
-    db.job.groupBy({ by: ['status'], where, _count: { _all: true } }),
+    db.job.groupBy({ by: ['status'], where: { ...where, ...notBudget }, _count: { _all: true } }),
     db.job.findMany({
       where: { ...where, status: 'completed', durationMs: { not: null } },
       select: { durationMs: true },

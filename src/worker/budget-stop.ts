@@ -25,7 +25,11 @@ export interface BudgetDeps {
   now?: () => number;
 }
 
-/** Runs the model call and settles the reservation with what it reported (or releases it). */
+/**
+ * Runs the model call and settles the reservation with what it reported (or releases it). A settle
+ * that fails (Redis down) does not fail the reply: the reservation stays counted until its window
+ * ends, which errs on the side of the budget, and a retry would cost a second model call.
+ */
 export async function settleAfter<
   T extends { usage: { inputTokens?: number | undefined; outputTokens?: number | undefined } },
 >(ticket: BudgetTicket | undefined, call: Promise<T>): Promise<T> {
@@ -34,10 +38,12 @@ export async function settleAfter<
   try {
     result = await call;
   } catch (error) {
-    await ticket.settle(undefined);
+    await ticket.settle(undefined).catch(() => {});
     throw error;
   }
-  await ticket.settle({ inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens });
+  await ticket
+    .settle({ inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens })
+    .catch(() => {});
   return result;
 }
 

@@ -2,6 +2,8 @@
 // Gemini: concurrent replies stay within one reply's output of the limit, the conversation is told
 // once per window, the owner gets one DM, and the counters survive losing Redis's copy of them.
 import { afterEach, describe, expect, it } from 'vitest';
+import { statsFields } from '../../src/commands/agent-stats.ts';
+import type { Session } from '../../src/commands/session.ts';
 import { ensureUser } from '../../src/store/identities.ts';
 import { budgetKey } from '../../src/usage/budget-ledger.ts';
 import { windowOf } from '../../src/usage/budget-limits.ts';
@@ -125,6 +127,20 @@ describe('spending budgets', () => {
     expect(textsIn(harness, 'D1')).toHaveLength(2);
     expect(harness.adapter.directMessages).toHaveLength(1);
     expect(harness.gemini.requests).toHaveLength(1);
+
+    // /agent show: the notice is not counted as a failed reply; the budget is spent.
+    const session = { db: harness.db, config: harness.config } as unknown as Session;
+    const stats = Object.fromEntries(
+      (await statsFields(session, { id: aria.id, budget: { dailyTokens: limit } })).map((f) => [
+        f.label,
+        f.value,
+      ]),
+    );
+    expect(stats['Last 24 hours']).toMatch(
+      /^1 reply, 100% succeeded \(0 failed\), p50 \d+\.\d s, p95 \d+\.\d s, \d+ tokens, \$0\.\d{4} USD, 1 conversation$/,
+    );
+    expect(stats['Budget left']).toBe(`1 of ${limit} tokens today`);
+    expect(stats.Queued).toBe('0 messages waiting');
 
     // The once-per-window marks end with the window: the next day gets a notice (and a DM) again.
     const day = windowOf('day', Date.now());

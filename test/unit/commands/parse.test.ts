@@ -148,6 +148,7 @@ describe('formRequest (Slack opens a form instead)', () => {
     ['edit Aria', { verb: 'edit', name: 'Aria' }],
     ['create Aria', undefined],
     ['edit Aria role=x', undefined],
+    ['edit Aria budget_daily_tokens=10k', undefined],
     ['edit', undefined],
     ['list', undefined],
     ['create "unclosed', undefined],

@@ -272,3 +272,28 @@ describe('reports', () => {
     expect(renderUsageTable([], since)).toBe('No model usage since 2026-11-01T00:00:00.000Z.');
   });
 });
+
+describe('the text grammar', () => {
+  it('edit takes budget keys beside the fields; workspace takes only budget keys', async () => {
+    const { parseAgentCommand } = await import('../../../src/commands/parse.ts');
+    expect(parseAgentCommand('edit Aria role=x budget_daily_tokens=10k')).toEqual({
+      ok: true,
+      command: { verb: 'edit', name: 'Aria', fields: { role: 'x' }, budget: { budget_daily_tokens: '10k' } },
+    });
+    expect(parseAgentCommand('workspace budget_monthly_usd=50')).toEqual({
+      ok: true,
+      command: { verb: 'workspace', budget: { budget_monthly_usd: '50' } },
+    });
+    expect(parseAgentCommand('workspace')).toEqual({ ok: true, command: { verb: 'workspace', budget: {} } });
+    expect(parseAgentCommand('workspace role=x')).toEqual({
+      ok: false,
+      error:
+        'Unknown key "role": use budget_daily_tokens, budget_monthly_tokens, budget_daily_usd, budget_monthly_usd.',
+    });
+    expect(parseAgentCommand('create Aria budget_daily_tokens=5')).toMatchObject({ ok: false });
+    expect(parseAgentCommand('edit Aria budget_daily_usd=cheap')).toEqual({
+      ok: false,
+      error: 'Give budget_daily_usd an amount in USD, e.g. budget_daily_usd=25 (0 removes it).',
+    });
+  });
+});
