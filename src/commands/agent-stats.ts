@@ -82,4 +82,3 @@ export function describePeriod(
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
-

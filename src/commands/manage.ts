@@ -148,7 +148,12 @@ export async function editVerb(s: Session, input: EditInput): Promise<CommandRep
   const budget = input.budget && checkAgentBudget(s, found.agent, input.budget, budgetOf(found.agent.budget));
   if (budget && !budget.ok) return failed(budget.error);
   if (input.changed.length > 0) {
-    await updateAgent(s.db, found.agent.id, withConfig(input.settings, found.agent.modelConfig), await actorOf(s));
+    await updateAgent(
+      s.db,
+      found.agent.id,
+      withConfig(input.settings, found.agent.modelConfig),
+      await actorOf(s),
+    );
   }
   if (budget) await saveAgentBudget(s, found.agent.id, budget.value);
   const changes = [

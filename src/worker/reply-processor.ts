@@ -187,7 +187,12 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
           return { skipped: 'nothing_to_answer' };
         }
         const instance = await deps.models.resolve(model, { workspaceId: agent.workspaceId });
-        const input = await deps.files.modelInput(prompt, context.messages, job.data.target.platform, instance);
+        const input = await deps.files.modelInput(
+          prompt,
+          context.messages,
+          job.data.target.platform,
+          instance,
+        );
         const budget = await deps.budgets?.gate.reserve(agent, model, input);
         if (budget?.ok === false) {
           const work = { data: job.data, agent, queueJobId, attempts: attempt, startedAt, context };

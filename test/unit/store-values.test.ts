@@ -49,7 +49,12 @@ describe('hot store values', () => {
       { config: { loading: ['Thinking…'] } },
       { model: 'a:x', stream: false, loading: ['Thinking…'] },
     ],
-    ['loading="" removes the messages', { model: 'a:x', loading: ['Hm…'] }, { config: { loading: [] } }, { model: 'a:x' }],
+    [
+      'loading="" removes the messages',
+      { model: 'a:x', loading: ['Hm…'] },
+      { config: { loading: [] } },
+      { model: 'a:x' },
+    ],
     ['stream=off keeps the model', '{"model":"a:x"}', { stream: false }, { model: 'a:x', stream: false }],
     ['stream=on clears the switch', { model: 'a:x', stream: false }, { stream: true }, { model: 'a:x' }],
     ['nothing stored yet', null, { stream: false }, { stream: false }],

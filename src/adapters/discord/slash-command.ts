@@ -16,8 +16,8 @@ import {
   type SlashCommandSubcommandBuilder,
 } from 'discord.js';
 import { AGENT_FIELDS, AGENT_VERBS, type AgentField, type AgentVerb } from '../../commands/command.ts';
-import { addProviderGroup } from './provider-command.ts';
 import { BUDGET_KEY_NAMES, type BudgetKey } from '../../usage/budget-limits.ts';
+import { addProviderGroup } from './provider-command.ts';
 
 export const AGENT_COMMAND_NAME = 'agent';
 export const DEFAULT_DISCORD_API_URL = 'https://discord.com/api';

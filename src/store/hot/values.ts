@@ -55,7 +55,9 @@ export function mergeModelConfig(
 ): Record<string, unknown> {
   const parsed = typeof existing === 'string' ? safeParse(existing) : existing;
   const config: Record<string, unknown> =
-    parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? { ...(parsed as object), ...change.config } : { ...change.config };
+    parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? { ...(parsed as object), ...change.config }
+      : { ...change.config };
   if (Array.isArray(config.loading) && config.loading.length === 0) delete config.loading;
   if (change.stream === false) config.stream = false;
   if (change.stream === true) delete config.stream;

@@ -43,7 +43,12 @@ export function imageBudget(limits: FileLimits): number {
 const PARALLEL_FETCHES = 4;
 
 /** The AI SDK provider ids of the APIs that take image parts: Gemini, OpenAI, Anthropic. */
-const IMAGE_PROVIDERS = new Set(['google.generative-ai', 'openai.responses', 'openai.chat', 'anthropic.messages']);
+const IMAGE_PROVIDERS = new Set([
+  'google.generative-ai',
+  'openai.responses',
+  'openai.chat',
+  'anthropic.messages',
+]);
 
 /**
  * Whether the model gets images as image parts. Gemini, OpenAI and Anthropic take png/jpeg/gif/webp;
