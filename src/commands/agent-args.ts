@@ -127,23 +127,6 @@ export function parseLoadingMessages(value: string): Parsed<string[]> {
   return ok(messages);
 }
 
-/**
- * The config to store after an edit: the current one with the edited keys replaced, so `model=`
- * keeps the loading messages and `loading=` keeps the model. An empty list removes `loading`.
- */
-export function mergeAgentConfig(current: unknown, edited: AgentConfig | undefined): AgentConfig | undefined {
-  if (!edited) return undefined;
-  const base: AgentConfig = {};
-  if (current && typeof current === 'object' && !Array.isArray(current)) {
-    const { model, loading } = current as { model?: unknown; loading?: unknown };
-    if (typeof model === 'string') base.model = model;
-    if (Array.isArray(loading)) base.loading = loading.filter((m): m is string => typeof m === 'string');
-  }
-  const merged: AgentConfig = { ...base, ...edited };
-  if (merged.loading?.length === 0) delete merged.loading;
-  return merged;
-}
-
 export interface WorkspaceRef {
   platform: Platform;
   externalId: string;

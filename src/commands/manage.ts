@@ -10,7 +10,7 @@ import {
   updateAgent,
 } from '../store/agents.ts';
 import { type BudgetValues, budgetOf, describeLimits } from '../usage/budget-limits.ts';
-import { type AgentSettings, mergeAgentConfig } from './agent-args.ts';
+import type { AgentSettings } from './agent-args.ts';
 import { checkAgentBudget, saveAgentBudget } from './budget.ts';
 import {
   AGENT_FIELDS,
@@ -122,7 +122,7 @@ export async function createVerb(s: Session, input: CreateInput): Promise<Comman
       {
         workspaceId: s.workspaceId,
         name: input.name,
-        ...withConfig(input.settings, undefined),
+        ...input.settings,
         ownerId: actor.id,
         maxConcurrentJobs: s.config.agentMaxConcurrent,
       },
@@ -148,12 +148,7 @@ export async function editVerb(s: Session, input: EditInput): Promise<CommandRep
   const budget = input.budget && checkAgentBudget(s, found.agent, input.budget, budgetOf(found.agent.budget));
   if (budget && !budget.ok) return failed(budget.error);
   if (input.changed.length > 0) {
-    await updateAgent(
-      s.db,
-      found.agent.id,
-      withConfig(input.settings, found.agent.modelConfig),
-      await actorOf(s),
-    );
+    await updateAgent(s.db, found.agent.id, input.settings, await actorOf(s));
   }
   if (budget) await saveAgentBudget(s, found.agent.id, budget.value);
   const changes = [
@@ -202,13 +197,6 @@ async function findAuthorized(
 function nameTaken(wanted: string, existing: string): string {
   const sameCase = wanted === existing;
   return `There is already an agent named ${existing} here${sameCase ? '' : ' (names ignore case)'}: pick another name.`;
-}
-
-/** The settings to store, their config merged into the agent's current one (mergeAgentConfig). */
-function withConfig(settings: AgentSettings, current: unknown): AgentSettings {
-  const { modelConfig, ...rest } = settings;
-  const merged = mergeAgentConfig(current, modelConfig);
-  return merged ? { ...rest, modelConfig: merged } : rest;
 }
 
 function describeChange(key: AgentField, settings: AgentSettings): string {

@@ -35,12 +35,15 @@ function indexOf(request: GeminiRequest): number {
   return Number(match?.[1] ?? 0);
 }
 
-/** A masked link that hides its address: `<url|label>` whose label is not the URL itself. */
+/**
+ * A masked link that hides its address: `<url|label>` whose label is not the URL itself (an email
+ * link labelled with its address, `<mailto:a@b.example|a@b.example>`, hides nothing).
+ */
 function hiddenLinks(text: string): number {
   let count = 0;
   for (const match of text.matchAll(new RegExp(SLACK_MASKED_LINK, 'giu'))) {
-    const [url, label] = match[0].slice(1, -1).split('|');
-    if (label !== url) count += 1;
+    const [url = '', label] = match[0].slice(1, -1).split('|');
+    if (label !== url && label !== url.replace(/^mailto:/iu, '')) count += 1;
   }
   return count;
 }

@@ -29,8 +29,8 @@ const expectedTables = [
   'jobs',
   'llm_messages',
   'messages',
-  'reply_feedback',
   'providers',
+  'reply_feedback',
   'users',
   'workspaces',
 ];
