@@ -30,7 +30,8 @@ import { fileInputFor } from './worker/attachments/index.ts';
 import { createCallLimits } from './worker/call-limits.ts';
 import { createDelivery, mayPostInline } from './worker/delivery.ts';
 import { createModelRegistry, type ModelRegistry } from './worker/providers/registry.ts';
-import { answerWithFailure, createReplyProcessor } from './worker/reply-processor.ts';
+import { createReplyProcessor } from './worker/reply-processor.ts';
+import { answerWithFailure } from './worker/stored-answer.ts';
 import { closeWorker, startDeliveryWorker, startReplyWorker } from './worker/workers.ts';
 
 export type PipelineSettings = Pick<

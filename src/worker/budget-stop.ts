@@ -14,7 +14,7 @@ import type { AgentRecord, ReplyContext } from '../store/hot/types.ts';
 import type { BudgetGate, BudgetRefusal, BudgetTicket } from '../usage/budget-gate.ts';
 import { budgetNoticeText, budgetOwnerText } from '../usage/budget-notice.ts';
 import type { ReplyProcessorDeps } from './reply-processor.ts';
-import { answerWithFailure } from './reply-processor.ts';
+import { answerWithFailure } from './stored-answer.ts';
 
 export interface BudgetDeps {
   gate: BudgetGate;

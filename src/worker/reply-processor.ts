@@ -10,12 +10,9 @@
  * reads again and answers only what is still waiting.
  */
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
-import { cleanStoredText } from '../core/clean-text.ts';
 import type { AgentBridgeEvents, EventBus } from '../core/events.ts';
-import { neutralizeForeignMentions, participantsOf } from '../core/mentions.ts';
 import { effectiveSystemPrompt } from '../core/system-prompt.ts';
 import { effectiveModel } from '../core/tenancy.ts';
-import type { Platform } from '../core/types.ts';
 import { mayReach } from '../core/workspace-reach.ts';
 import type { ReplyJobData, ReplyToPost } from '../jobs/queues.ts';
 import { firstSeen, type Logger } from '../logger.ts';
@@ -26,9 +23,11 @@ import type { FileInput } from './attachments/index.ts';
 import { type BudgetDeps, settleAfter, stopOverBudget } from './budget-stop.ts';
 import type { CallLimits, LimitClaim } from './call-limits.ts';
 import { buildModelContext, type ModelContext } from './context-builder.ts';
-import { liveKeyFor, openLiveFeed } from './live-feed.ts';
+import { openLiveFeed } from './live-feed.ts';
 import { callModel, isModelCallError } from './llm-call.ts';
 import { type ModelRegistry, parseModelSpec } from './providers/registry.ts';
+import { noticeRefusedKey } from './refused-key.ts';
+import { answerOf, answerWithFailure, replyToPost, safeReplyText } from './stored-answer.ts';
 
 /** Reads after losing a race to another run of the same work, before leaving it to a later job. */
 const MAX_ROUNDS = 3;
@@ -242,7 +241,7 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
           ...(result.usage.inputTokens !== undefined && { inputTokens: result.usage.inputTokens }),
           ...(result.usage.outputTokens !== undefined && { outputTokens: result.usage.outputTokens }),
         });
-        await deps.handOff(post(stored.id, stored.createdAt, agent, text, job.data, live?.key), {
+        await deps.handOff(replyToPost(stored.id, stored.createdAt, agent, text, job.data, live?.key), {
           replyJobId: queueJobId,
           receivedAt,
         });
@@ -271,6 +270,7 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
         throw new RetryableReplyError(reason, isModelCallError(error) ? error.retryAfterMs : undefined);
       }
       // The last attempt: the user is told, and what waited is answered by that notice.
+      await noticeRefusedKey(deps.budgets, agent, model, error);
       await answerWithFailure(deps, {
         data: job.data,
         agent,
@@ -293,96 +293,6 @@ export function createReplyProcessor(deps: ReplyProcessorDeps) {
       messages: context.messages,
     });
   }
-}
-
-/**
- * FAILURE_MESSAGE as the agent's reply: it answers what waited (so nothing is answered twice,
- * nor left waiting) and is delivered like any reply. Used after the last attempt, and by the
- * sweeper for a message whose reply jobs kept getting lost.
- */
-export async function answerWithFailure(
-  deps: Pick<ReplyProcessorDeps, 'store' | 'settings' | 'handOff' | 'cancel'>,
-  failure: {
-    data: ReplyJobData;
-    agent: AgentRecord;
-    queueJobId: string;
-    attempts: number;
-    startedAt: Date;
-    reason: string;
-    context?: ReplyContext;
-    /** What to post instead of FAILURE_MESSAGE (the budget notice). */
-    text?: string;
-  },
-): Promise<void> {
-  const { data, agent } = failure;
-  const seen =
-    failure.context ??
-    (await deps.store.readContext(data.conversationId, agent.id, deps.settings.contextMessages));
-  if (seen.pendingIds.length === 0) {
-    await deps.cancel(data.conversationId, agent.id);
-    return;
-  }
-  const text = failure.text ?? deps.settings.failureMessage;
-  const notice = await deps.store.storeReply({
-    ...answerOf(seen),
-    conversationId: data.conversationId,
-    agentId: agent.id,
-    triggerMessageId: data.messageId,
-    text,
-    queueJobId: failure.queueJobId,
-    attempts: failure.attempts,
-    startedAt: failure.startedAt,
-    status: 'failed',
-    error: failure.reason,
-  });
-  if (notice.stored) {
-    const key = liveKeyFor(agent, data, seen);
-    await deps.handOff(post(notice.id, notice.createdAt, agent, text, data, key), {
-      replyJobId: failure.queueJobId,
-      receivedAt: data.receivedAt,
-    });
-  }
-}
-
-/**
- * The model's answer as it is stored and posted (the same text on every delivery attempt): cleaned
- * like every stored text, and mentioning no one who did not take part in the conversation.
- */
-export function safeReplyText(platform: Platform, answer: string, context: ReplyContext): string {
-  return neutralizeForeignMentions(
-    platform,
-    cleanStoredText(answer),
-    participantsOf(platform, context.messages),
-  );
-}
-
-/** What a reply built from `context` answers: every intent the read saw, after the last reply. */
-function answerOf(context: ReplyContext) {
-  const windowTop = context.messages.at(-1)?.id ?? 0;
-  return {
-    afterReplyId: context.lastReplyId,
-    answersThrough: Math.max(windowTop, ...context.pendingIds),
-    answeredIds: context.pendingIds,
-  };
-}
-
-function post(
-  id: number,
-  createdAt: Date,
-  agent: AgentRecord,
-  text: string,
-  data: ReplyJobData,
-  liveKey: string | undefined,
-): ReplyToPost {
-  return {
-    id,
-    conversationId: data.conversationId,
-    agent: { id: agent.id, name: agent.name, avatarUrl: agent.avatarUrl },
-    text,
-    createdAt: createdAt.getTime(),
-    target: data.target,
-    ...(liveKey && { liveKey }),
-  };
 }
 
 /**
