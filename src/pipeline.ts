@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from './config.ts';
 import { type AgentBridgeEvents, createEventBus, type EventBus } from './core/events.ts';
 import type { Platform, PlatformAdapter } from './core/types.ts';
-import { createRedis } from './infra/redis.ts';
+import { createRedis, observeCommands } from './infra/redis.ts';
 import { replyDebounceKey } from './jobs/ids.ts';
 import { type RedisKeys, redisKeys } from './jobs/keys.ts';
 import { createQueues, type Queues, REPLIES, type ReplyJobData, type ReplyToPost } from './jobs/queues.ts';
@@ -29,8 +29,9 @@ import { createBudgetDeps } from './usage/budget-wiring.ts';
 import { fileInputFor } from './worker/attachments/index.ts';
 import { createCallLimits } from './worker/call-limits.ts';
 import { createDelivery, mayPostInline } from './worker/delivery.ts';
-import { createModelRegistry, type ModelRegistry } from './worker/providers/registry.ts';
+import type { ModelRegistry } from './worker/providers/registry.ts';
 import { createReplyProcessor } from './worker/reply-processor.ts';
+import { modelRegistryFor, replySettingsOf } from './worker/reply-settings.ts';
 import { answerWithFailure } from './worker/stored-answer.ts';
 import { closeWorker, startDeliveryWorker, startReplyWorker } from './worker/workers.ts';
 
@@ -276,33 +277,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     // time hands a dead process's jobs on within about 1.5 x JOB_LOCK_MS.
     stalledIntervalMs: Math.max(500, Math.round(settings.jobLockMs / 2)),
   };
-  const replySettings = {
-    contextMessages: settings.contextMessages,
-    llmTimeoutMs: settings.llmTimeoutMs,
-    maxOutputTokens: settings.maxOutputTokens,
-    agentRateLimitPerMin: settings.agentRateLimitPerMin,
-    agentMaxConcurrent: settings.agentMaxConcurrent,
-    providerRateLimitPerMin: settings.providerRateLimitPerMin,
-    providerMaxConcurrent: settings.providerMaxConcurrent,
-    defaultModel: settings.defaultModel,
-    allowedModels: settings.allowedModels,
-    failureMessage: settings.failureMessage,
-  };
+  const replySettings = replySettingsOf(settings);
 
   if (role !== 'gateway') {
-    const models =
-      options.models ??
-      createModelRegistry({
-        google: {
-          baseURL: settings.google.baseUrl,
-          ...(settings.google.apiKey && { apiKey: settings.google.apiKey }),
-        },
-        openaiCompatible: {
-          ...(settings.openaiCompatible.baseUrl && { baseURL: settings.openaiCompatible.baseUrl }),
-          ...(settings.openaiCompatible.apiKey && { apiKey: settings.openaiCompatible.apiKey }),
-        },
-        records: providerRecords,
-      });
+    const models = options.models ?? modelRegistryFor(settings, providerRecords);
+
     const limits = createCallLimits({
       redis,
       keys,
@@ -410,13 +389,4 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       for (const connection of connections) connection.disconnect();
     },
   };
-}
-
-/** Calls `observe` with the name of every command the connection sends (pipelines included). */
-function observeCommands(connection: Redis, observe: (name: string) => void): void {
-  const send = connection.sendCommand.bind(connection);
-  connection.sendCommand = ((command: { name: string }, stream?: unknown) => {
-    observe(command.name);
-    return send(command as never, stream as never);
-  }) as typeof connection.sendCommand;
 }

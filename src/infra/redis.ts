@@ -46,3 +46,12 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+/** Calls `observe` with the name of every command the connection sends (pipelines included). */
+export function observeCommands(connection: Redis, observe: (name: string) => void): void {
+  const send = connection.sendCommand.bind(connection);
+  connection.sendCommand = ((command: { name: string }, stream?: unknown) => {
+    observe(command.name);
+    return send(command as never, stream as never);
+  }) as typeof connection.sendCommand;
+}
