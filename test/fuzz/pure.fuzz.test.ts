@@ -197,7 +197,7 @@ describe('fuzz: pure entry points', () => {
       pingsLeaked: leaked,
       ms: Date.now() - started,
     });
-  });
+  }, 120_000); // 10,000 conversions: slow on a busy machine, and correctness is what is checked
 
   it(`formatForSlack on 100 KB outputs: no broadcast, within the limit (${runs(3)} inputs, slowest timed)`, async () => {
     const started = Date.now();
