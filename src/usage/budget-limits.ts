@@ -4,6 +4,7 @@
  *
  * Windows are UTC calendar days and months. A limit of 0 or an absent one means "no limit".
  */
+import { jsonObject } from '../store/hot/values.ts';
 
 export interface BudgetLimits {
   dailyTokens?: number;
@@ -31,18 +32,11 @@ export function isBudgetKey(key: string): key is BudgetKey {
 
 /** The stored column (JSON text on SQLite, a value on PostgreSQL) as limits; null when none is set. */
 export function budgetOf(stored: unknown): BudgetLimits | null {
-  let value = stored;
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      return null;
-    }
-  }
-  if (!value || typeof value !== 'object') return null;
+  const value = jsonObject(stored);
+  if (!value) return null;
   const limits: BudgetLimits = {};
   for (const field of Object.values(BUDGET_KEYS)) {
-    const n = (value as Record<string, unknown>)[field];
+    const n = value[field];
     if (typeof n === 'number' && Number.isFinite(n) && n > 0) limits[field] = n;
   }
   return hasLimits(limits) ? limits : null;

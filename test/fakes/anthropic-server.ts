@@ -9,6 +9,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   estimateTokens,
+  type FakeModelServer,
+  type FakeModelStep,
   hangUp,
   parseJsonOrUndefined,
   RequestLog,
@@ -31,20 +33,9 @@ export interface AnthropicRequest {
   lastUserText: string;
 }
 
-export type AnthropicStep =
-  | { text: string | string[]; delayMs?: number }
-  | { status: number; message?: string; headers?: Record<string, string>; delayMs?: number }
-  | { disconnect: true; delayMs?: number };
+export type AnthropicStep = FakeModelStep;
 
-export interface FakeAnthropic {
-  /** `http://127.0.0.1:<port>/v1` */
-  baseURL: string;
-  readonly requests: AnthropicRequest[];
-  enqueue(...steps: AnthropicStep[]): void;
-  waitForRequests(count: number, timeoutMs?: number): Promise<AnthropicRequest[]>;
-  reset(): void;
-  close(): Promise<void>;
-}
+export type FakeAnthropic = FakeModelServer<AnthropicRequest>;
 
 const ERRORS: Record<number, { type: string; message: string }> = {
   400: { type: 'invalid_request_error', message: 'messages: at least one message is required' },

@@ -190,3 +190,23 @@ export function splitText(text: string, count: number): string[] {
   for (let at = 0; at < text.length; at += size) chunks.push(text.slice(at, at + size));
   return chunks;
 }
+
+/**
+ * What a fake model server answers next: text (in chunks when streamed), an error in the API's own
+ * shape (`message` overrides its default text), or a dropped connection.
+ */
+export type FakeModelStep =
+  | { text: string | string[]; delayMs?: number }
+  | { status: number; message?: string; headers?: Record<string, string>; delayMs?: number }
+  | { disconnect: true; delayMs?: number };
+
+/** A fake model API on 127.0.0.1: its base URL, what it was asked, and what it answers next. */
+export interface FakeModelServer<Req, Step = FakeModelStep> {
+  /** `http://127.0.0.1:<port>/v1` */
+  baseURL: string;
+  readonly requests: Req[];
+  enqueue(...steps: Step[]): void;
+  waitForRequests(count: number, timeoutMs?: number): Promise<Req[]>;
+  reset(): void;
+  close(): Promise<void>;
+}

@@ -8,6 +8,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   estimateTokens,
+  type FakeModelServer,
+  type FakeModelStep,
   hangUp,
   parseJsonOrUndefined,
   RequestLog,
@@ -33,21 +35,9 @@ export interface OpenAIRequest {
   lastUserText: string;
 }
 
-export type OpenAIStep =
-  | { text: string | string[]; delayMs?: number }
-  /** An error answer in OpenAI's shape; `message` overrides the real default text. */
-  | { status: number; message?: string; headers?: Record<string, string>; delayMs?: number }
-  | { disconnect: true; delayMs?: number };
+export type OpenAIStep = FakeModelStep;
 
-export interface FakeOpenAI {
-  /** `http://127.0.0.1:<port>/v1` */
-  baseURL: string;
-  readonly requests: OpenAIRequest[];
-  enqueue(...steps: OpenAIStep[]): void;
-  waitForRequests(count: number, timeoutMs?: number): Promise<OpenAIRequest[]>;
-  reset(): void;
-  close(): Promise<void>;
-}
+export type FakeOpenAI = FakeModelServer<OpenAIRequest>;
 
 /** OpenAI's error bodies as its API sends them, by status. */
 export function openAIErrorBody(status: number, message?: string): unknown {

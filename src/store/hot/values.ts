@@ -5,35 +5,33 @@ export function sqliteTime(date: Date): string {
   return date.toISOString().replace('Z', '+00:00');
 }
 
-/** The `model` an agent's model config names, if any (`{"model": "google:gemini-2.5-flash"}`). */
-export function modelOf(modelConfig: unknown): string | null {
-  let config = modelConfig;
-  if (typeof config === 'string') {
+/**
+ * A JSON column as an object: SQLite holds the JSON text, PostgreSQL (through Prisma) the value.
+ * Anything else (null, malformed text, an array, a number) is undefined.
+ */
+export function jsonObject(stored: unknown): Record<string, unknown> | undefined {
+  let value = stored;
+  if (typeof value === 'string') {
     try {
-      config = JSON.parse(config);
-    } catch {
-      return null;
-    }
-  }
-  if (config && typeof config === 'object' && 'model' in config) {
-    const model = (config as { model: unknown }).model;
-    if (typeof model === 'string' && model.trim()) return model.trim();
-  }
-  return null;
-}
-
-/** The working messages an agent's config sets (`{"loading": ["Reading…", "Thinking…"]}`), if any. */
-export function loadingOf(modelConfig: unknown): string[] | undefined {
-  let config = modelConfig;
-  if (typeof config === 'string') {
-    try {
-      config = JSON.parse(config);
+      value = JSON.parse(value);
     } catch {
       return undefined;
     }
   }
-  if (!config || typeof config !== 'object' || !('loading' in config)) return undefined;
-  const loading = (config as { loading: unknown }).loading;
+  return value && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** The `model` an agent's model config names, if any (`{"model": "google:gemini-2.5-flash"}`). */
+export function modelOf(modelConfig: unknown): string | null {
+  const model = jsonObject(modelConfig)?.model;
+  return typeof model === 'string' && model.trim() ? model.trim() : null;
+}
+
+/** The working messages an agent's config sets (`{"loading": ["Reading…", "Thinking…"]}`), if any. */
+export function loadingOf(modelConfig: unknown): string[] | undefined {
+  const loading = jsonObject(modelConfig)?.loading;
   if (!Array.isArray(loading)) return undefined;
   const messages = loading.filter((m): m is string => typeof m === 'string' && m.trim() !== '');
   return messages.length > 0 ? messages : undefined;
@@ -41,8 +39,7 @@ export function loadingOf(modelConfig: unknown): string[] | undefined {
 
 /** Whether an agent's replies stream (`/agent edit NAME stream=off` stores `"stream": false`). */
 export function streamsOf(modelConfig: unknown): boolean {
-  const config = typeof modelConfig === 'string' ? safeParse(modelConfig) : modelConfig;
-  return !(config && typeof config === 'object' && (config as { stream?: unknown }).stream === false);
+  return jsonObject(modelConfig)?.stream !== false;
 }
 
 /**
@@ -53,23 +50,11 @@ export function mergeModelConfig(
   existing: unknown,
   change: { config?: Record<string, unknown> | undefined; stream?: boolean | undefined },
 ): Record<string, unknown> {
-  const parsed = typeof existing === 'string' ? safeParse(existing) : existing;
-  const config: Record<string, unknown> =
-    parsed && typeof parsed === 'object' && !Array.isArray(parsed)
-      ? { ...(parsed as object), ...change.config }
-      : { ...change.config };
+  const config: Record<string, unknown> = { ...jsonObject(existing), ...change.config };
   if (Array.isArray(config.loading) && config.loading.length === 0) delete config.loading;
   if (change.stream === false) config.stream = false;
   if (change.stream === true) delete config.stream;
   return config;
-}
-
-function safeParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /** The posted parts column: a JSON array of platform message ids. */
