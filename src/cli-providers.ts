@@ -124,7 +124,7 @@ export function addProviderCommands(program: Command, setup: () => { config: Con
     .action(async (name: string, options: ScopeOption & { model?: string }) => {
       const { config } = setup();
       const [{ createProviderResolver }, { probeModel }] = await Promise.all([
-        import('./providers/resolver.ts'),
+        import('./worker/providers/resolver.ts'),
         import('./providers/probe.ts'),
       ]);
       const keyring = await loadKeyring(config);

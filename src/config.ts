@@ -30,8 +30,8 @@ import {
   token,
   url,
 } from './config-env.ts';
+import { decodeSecretKey } from './core/secret-box.ts';
 import { defaultModelGlobs, modelAllowed } from './core/tenancy.ts';
-import { decodeSecretKey } from './providers/secret-box.ts';
 import { DEFAULT_MODEL_PRICES, type PriceTable, parseModelPrices } from './usage/prices.ts';
 
 export {

@@ -3,11 +3,11 @@
  * orchestrator and the command core, so adapters never import either (and stay translators).
  */
 import type { AgentCommand, CommandContext, CommandReply, ParsedCommand } from '../commands/command.ts';
-import type { InboundMessage, Platform } from '../core/types.ts';
+import type { FeedbackClickEvent, InboundMessage, Platform } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
 import type { InboundOutcome, MessageChange } from '../orchestrator/orchestrator.ts';
 import type { CatchUpPoint, CatchUpWindow } from '../store/catch-up.ts';
-import type { FeedbackOutcome, Vote } from '../store/feedback.ts';
+import type { FeedbackOutcome } from '../store/feedback.ts';
 
 export type { CatchUpPoint, CatchUpWindow };
 
@@ -57,13 +57,6 @@ export interface AdapterHooks {
    */
   onChannelRemoved?(platform: Platform, channelId: string, actorLabel: string): Promise<number>;
   logger: Logger;
-}
-
-export interface FeedbackClickEvent {
-  platform: Platform;
-  replyKey: string;
-  userId: string;
-  vote: Vote;
 }
 
 export interface PlatformNotice {

@@ -4,6 +4,8 @@
  * manage its own providers; global ones, which every workspace sees, only AGENT_BRIDGE_ADMINS.
  * Answers never carry a key: at most its last 4 characters.
  */
+
+import type { Keyring } from '../core/secret-box.ts';
 import {
   addProvider,
   checkProviderInput,
@@ -11,7 +13,6 @@ import {
   keyShown,
   removeProvider,
 } from '../providers/manage.ts';
-import type { Keyring } from '../providers/secret-box.ts';
 import { findProviderIn, GLOBAL_SCOPE, listProviders } from '../store/providers.ts';
 import type { CommandContext, CommandReply, ProviderCommand } from './command.ts';
 import { isAdmin } from './permissions.ts';

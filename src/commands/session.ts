@@ -1,7 +1,7 @@
 /** What every verb handler shares: the workspace, the acting user, agent lookup and reply shapes. */
 import type { Config } from '../config.ts';
+import type { Keyring } from '../core/secret-box.ts';
 import { effectiveModel } from '../core/tenancy.ts';
-import type { Keyring } from '../providers/secret-box.ts';
 import { type Actor, findAgentByName, listAgents } from '../store/agents.ts';
 import type { Db } from '../store/database.ts';
 import { ensureUser, ensureWorkspace, findUser } from '../store/identities.ts';

@@ -6,7 +6,7 @@
  * posting a second message. The stored reply stays the final text, stored once, as without
  * streaming; the final delivery turns the started message into part 1 of that reply.
  */
-import type { Platform } from './types.ts';
+import type { Platform } from './platform.ts';
 
 /** The platform message a streamed reply started. */
 export interface StartedMessage {

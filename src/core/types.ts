@@ -4,8 +4,9 @@
  */
 import type { Attachment } from './attachments.ts';
 import type { LiveMessages, StartedMessage } from './live-reply.ts';
+import type { Platform } from './platform.ts';
 
-export type Platform = 'slack' | 'discord' | 'shell';
+export type { Platform };
 
 export interface InboundAuthor {
   /** Platform user id (Slack `U…`, Discord snowflake, shell user name). */
@@ -133,4 +134,15 @@ export interface PlatformAdapter {
   identity(): BotIdentity | undefined;
   /** A direct message from the bot to a person (the budget owner's notice), where the platform allows it. */
   directMessage?(userId: string, text: string): Promise<void>;
+}
+
+export type Vote = 'up' | 'down';
+
+/** A 👍/👎 click on an agent's reply, as an adapter reports it. */
+export interface FeedbackClickEvent {
+  platform: Platform;
+  /** The reply's delivery key, `reply-<message id>`. */
+  replyKey: string;
+  userId: string;
+  vote: Vote;
 }

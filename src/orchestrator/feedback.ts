@@ -1,6 +1,7 @@
 /** A 👍/👎 click from any platform: stored against its reply, counted on the bus when it counts. */
-import type { FeedbackClickEvent } from '../adapters/hooks.ts';
+
 import type { AgentBridgeEvents, EventBus } from '../core/events.ts';
+import type { FeedbackClickEvent } from '../core/types.ts';
 import type { Db } from '../store/database.ts';
 import { type FeedbackOutcome, recordFeedback, replyIdOf } from '../store/feedback.ts';
 

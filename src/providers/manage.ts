@@ -9,6 +9,7 @@ import {
   type ProviderKind,
   providerNameProblem,
 } from '../core/provider-names.ts';
+import { type Keyring, MAKE_SECRET_KEY_HINT } from '../core/secret-box.ts';
 import type { Db } from '../store/database.ts';
 import {
   agentsUsingProvider,
@@ -19,7 +20,6 @@ import {
   ProviderNameTakenError,
   type ProviderRow,
 } from '../store/providers.ts';
-import { type Keyring, MAKE_SECRET_KEY_HINT } from './secret-box.ts';
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };
 

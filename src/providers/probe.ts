@@ -1,7 +1,7 @@
 /** `providers test`: one tiny call through a record, answered with latency or the error in plain words. */
 import { callModel } from '../worker/llm-call.ts';
 import { classifyModelError, type ModelCallErrorCode } from '../worker/providers/model-call-error.ts';
-import type { ModelInstance } from './model-factory.ts';
+import type { ModelInstance } from '../worker/providers/model-factory.ts';
 
 const PROBE_TIMEOUT_MS = 20_000;
 

@@ -3,10 +3,11 @@
  * sealed again under the current one. Processes that still run with the old key as current keep
  * working as long as the new key is in their AGENT_BRIDGE_PREVIOUS_SECRET_KEYS (docs/operations.md).
  */
+
+import { type Keyring, MAKE_SECRET_KEY_HINT, open, SecretKeyError, seal } from '../core/secret-box.ts';
 import type { Db } from '../store/database.ts';
 import { listProviders, resealProvider } from '../store/providers.ts';
-import { recordLabel } from './resolver.ts';
-import { type Keyring, MAKE_SECRET_KEY_HINT, open, SecretKeyError, seal } from './secret-box.ts';
+import { recordLabel } from '../worker/providers/resolver.ts';
 
 export interface RotationResult {
   keyId: string;

@@ -1,8 +1,9 @@
 /** 👍/👎 on agent replies: one vote per person and reply (a second click changes it), and the rate per agent. */
+import type { Vote } from '../core/types.ts';
 import type { Db } from './database.ts';
 import { isUniqueViolation } from './errors.ts';
 
-export type Vote = 'up' | 'down';
+export type { Vote };
 
 export interface FeedbackClick {
   /** The reply's message id (the `reply-<id>` of its delivery key). */

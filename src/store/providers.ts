@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ProviderKind } from '../core/provider-names.ts';
-import { type Keyring, type Sealed, seal } from '../providers/secret-box.ts';
+import { type Keyring, type Sealed, seal } from '../core/secret-box.ts';
 import type { DbOrTx } from './database.ts';
 import { isUniqueViolation } from './errors.ts';
 

@@ -10,11 +10,11 @@
  */
 
 import type { ReplyJobData } from '../jobs/queues.ts';
+import type { Logger } from '../logger.ts';
 import type { AgentRecord, ReplyContext } from '../store/hot/types.ts';
 import type { BudgetGate, BudgetRefusal, BudgetTicket } from '../usage/budget-gate.ts';
 import { budgetNoticeText, budgetOwnerText } from '../usage/budget-notice.ts';
-import type { ReplyProcessorDeps } from './reply-processor.ts';
-import { answerWithFailure } from './stored-answer.ts';
+import { type AnswerDeps, answerWithFailure } from './stored-answer.ts';
 
 export interface BudgetDeps {
   gate: BudgetGate;
@@ -48,7 +48,7 @@ export async function settleAfter<
 }
 
 export async function stopOverBudget(
-  deps: Pick<ReplyProcessorDeps, 'store' | 'settings' | 'handOff' | 'cancel' | 'logger' | 'budgets'>,
+  deps: AnswerDeps & { logger: Logger; budgets?: BudgetDeps | undefined },
   spent: BudgetRefusal,
   job: {
     data: ReplyJobData;

@@ -3,8 +3,8 @@
  * built-in providers (from the environment) and the stored provider records.
  */
 import type { Config } from '../config.ts';
-import type { ProviderResolver } from '../providers/resolver.ts';
 import { createModelRegistry, type ModelRegistry } from './providers/registry.ts';
+import type { ProviderResolver } from './providers/resolver.ts';
 import type { ReplySettings } from './reply-processor.ts';
 
 export function replySettingsOf(settings: Pick<Config, keyof ReplySettings>): ReplySettings {

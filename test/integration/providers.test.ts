@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { keyringOf } from '../../src/providers/keyring.ts';
 import { addProvider, checkProviderInput, removeProvider } from '../../src/providers/manage.ts';
-import { createProviderResolver } from '../../src/providers/resolver.ts';
+import { createProviderResolver } from '../../src/worker/providers/resolver.ts';
 import { rotateProviderKeys } from '../../src/providers/rotate.ts';
 import { createAgent } from '../../src/store/agents.ts';
 import { ensureWorkspace } from '../../src/store/identities.ts';

@@ -2,9 +2,9 @@ import { createGoogleGenerativeAI, type GoogleGenerativeAIProvider } from '@ai-s
 import { createOpenAICompatible, type OpenAICompatibleProvider } from '@ai-sdk/openai-compatible';
 import type { LanguageModel } from 'ai';
 import { isProviderName } from '../../core/provider-names.ts';
-import type { ProviderResolver } from '../../providers/resolver.ts';
 import { ModelCallError } from './model-call-error.ts';
 import { createOfflineEchoModel, OFFLINE_ECHO_MODEL_ID } from './offline-echo.ts';
+import type { ProviderResolver } from './resolver.ts';
 
 /** A model instance; a plain string id would be routed to Vercel's gateway. */
 export type ModelInstance = Exclude<LanguageModel, string>;

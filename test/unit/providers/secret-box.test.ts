@@ -5,7 +5,7 @@ import {
   open,
   SecretKeyError,
   seal,
-} from '../../../src/providers/secret-box.ts';
+} from '../../../src/core/secret-box.ts';
 import { TEST_SECRETS } from '../../support/test-secrets.ts';
 
 const first = decodeSecretKey(TEST_SECRETS.secretKey);

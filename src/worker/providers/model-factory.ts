@@ -7,7 +7,7 @@ import { createGoogleGenerativeAI } from '@ai-sdk/google';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModel } from 'ai';
-import type { ProviderKind } from '../core/provider-names.ts';
+import type { ProviderKind } from '../../core/provider-names.ts';
 
 export type ModelInstance = Exclude<LanguageModel, string>;
 

@@ -1,15 +1,15 @@
 /**
- * Builds what the reply worker needs for budgets (worker/budget-stop.ts `BudgetDeps`): the gate
+ * Builds what the reply worker needs for budgets (budget-stop.ts `BudgetDeps`): the gate
  * over the Redis counters, once-per-window claims, and the owner's DM through the platform adapter.
  */
 import type { Redis } from 'ioredis';
 import type { Platform, PlatformAdapter } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
 import type { Db } from '../store/database.ts';
-import type { BudgetDeps } from '../worker/budget-stop.ts';
-import { createBudgetGate } from './budget-gate.ts';
-import { createBudgetLedger } from './budget-ledger.ts';
-import type { PriceTable } from './prices.ts';
+import { createBudgetGate } from '../usage/budget-gate.ts';
+import { createBudgetLedger } from '../usage/budget-ledger.ts';
+import type { PriceTable } from '../usage/prices.ts';
+import type { BudgetDeps } from './budget-stop.ts';
 
 export interface BudgetWiring {
   redis: Redis;

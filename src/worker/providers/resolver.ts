@@ -5,12 +5,12 @@
  * Built-in providers never come here, so the common path costs no statement at all; a record is
  * read once per process per change (or per `ttlMs`).
  */
-import { isProviderKind } from '../core/provider-names.ts';
-import type { Db } from '../store/database.ts';
-import { findProviderFor, type ProviderRow } from '../store/providers.ts';
-import { ModelCallError } from '../worker/providers/model-call-error.ts';
+import { isProviderKind } from '../../core/provider-names.ts';
+import { type Keyring, open, SecretKeyError } from '../../core/secret-box.ts';
+import type { Db } from '../../store/database.ts';
+import { findProviderFor, type ProviderRow } from '../../store/providers.ts';
+import { ModelCallError } from './model-call-error.ts';
 import { type ModelInstance, modelFactory } from './model-factory.ts';
-import { type Keyring, open, SecretKeyError } from './secret-box.ts';
 
 const DEFAULT_TTL_MS = 60_000;
 const MAX_ENTRIES = 5_000;

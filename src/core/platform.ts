@@ -1,0 +1,2 @@
+/** The platforms agent-bridge speaks on. */
+export type Platform = 'slack' | 'discord' | 'shell';
