@@ -357,7 +357,10 @@ export class FakeDiscordRest {
     const message = this.messages.get(messageId);
     if (!message || message.channel_id !== channelId) return notFound(10008, 'Unknown Message');
     if (!mayEdit(message)) {
-      return { status: 403, body: { message: 'Cannot edit a message authored by another user', code: 50005 } };
+      return {
+        status: 403,
+        body: { message: 'Cannot edit a message authored by another user', code: 50005 },
+      };
     }
     const closed = closedThread(channel);
     if (closed) return closed;
@@ -478,7 +481,8 @@ export function compareIds(a: string, b: string): number {
 function isMessageEdit(r: DiscordRequest): boolean {
   return (
     r.method === 'PATCH' &&
-    (/^\/channels\/\d+\/messages\/\d+$/.test(r.path) || /^\/webhooks\/\d+\/[^/]+\/messages\/\d+$/.test(r.path))
+    (/^\/channels\/\d+\/messages\/\d+$/.test(r.path) ||
+      /^\/webhooks\/\d+\/[^/]+\/messages\/\d+$/.test(r.path))
   );
 }
 

@@ -95,7 +95,7 @@ describe('discord streamed replies', () => {
     for (let i = 1; i < streamed.length; i++) {
       expect((streamed[i]?.at ?? 0) - (streamed[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(900);
     }
-    for (const edit of edits) expect(edit.body?.allowed_mentions).toEqual({ parse: [] });
+    for (const edit of edits) expect(edit.body?.allowed_mentions).toMatchObject({ parse: [] });
 
     const shown = ours(h as DiscordHarness, discord.general.id);
     expect(shown).toHaveLength(1);
@@ -150,7 +150,11 @@ describe('discord streamed replies', () => {
       { text: words(8, 'broken'), chunkDelayMs: 150, breakAfterChunks: 4 },
       { text: words(5, 'answer'), chunkDelayMs: 50 },
     );
-    discord.say({ author: discord.ana, content: `<@${discord.bot.id}> Nova retry me`, mentions: [discord.bot] });
+    discord.say({
+      author: discord.ana,
+      content: `<@${discord.bot.id}> Nova retry me`,
+      mentions: [discord.bot],
+    });
     const reply = await storedReply(h as DiscordHarness, nova);
     expect(h?.gemini.requests.length).toBe(2);
     expect(String(discord.rest.posts()[0]?.body?.content)).toContain('broken1');
@@ -175,7 +179,8 @@ describe('discord streamed replies', () => {
 
   it('a 429 on an edit is waited out: the reply still ends in its one message', async () => {
     const { discord, nova } = await start();
-    discord.rest.failNext((r) => r.method === 'PATCH', rateLimited(0.4));
+    // Longer than the pace between edits (1 s): the wait shows in the gap before the repeat.
+    discord.rest.failNext((r) => r.method === 'PATCH', rateLimited(1.5));
     h?.gemini.enqueue({ text: words(10, 'limited'), chunkDelayMs: 200 });
     discord.say({ author: discord.ana, content: `<@${discord.bot.id}> Nova go`, mentions: [discord.bot] });
     const reply = await storedReply(h as DiscordHarness, nova);
@@ -184,6 +189,8 @@ describe('discord streamed replies', () => {
     // The refused edit went again (discord.js waited out retry_after), and later edits followed.
     const retried = discord.rest.edits().filter((e) => e.path === limited?.path);
     expect(retried.length).toBeGreaterThanOrEqual(2);
+    expect(retried[1]?.body?.content).toBe(limited?.body?.content);
+    expect((retried[1]?.at ?? 0) - (limited?.at ?? 0)).toBeGreaterThanOrEqual(1400);
     const shown = ours(h as DiscordHarness, discord.general.id);
     expect(shown).toHaveLength(1);
     expect(String(shown[0]?.content).endsWith(`\n${reply.content}`)).toBe(true);
@@ -193,7 +200,11 @@ describe('discord streamed replies', () => {
   it('a started message deleted meanwhile: the reply is posted instead', async () => {
     const { discord, nova } = await start();
     h?.gemini.enqueue({ text: words(10, 'gone'), chunkDelayMs: 200 });
-    discord.say({ author: discord.ana, content: `<@${discord.bot.id}> Nova vanish`, mentions: [discord.bot] });
+    discord.say({
+      author: discord.ana,
+      content: `<@${discord.bot.id}> Nova vanish`,
+      mentions: [discord.bot],
+    });
     await waitFor('the started message', () => discord.rest.posts().length === 1);
     const started = ours(h as DiscordHarness, discord.general.id)[0];
     discord.remove(started ?? {});
