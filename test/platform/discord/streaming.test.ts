@@ -102,7 +102,8 @@ describe('discord streamed replies', () => {
     const link = replyLinkLine(discord.guild.id, discord.general.id, String(asked.id));
     expect(shown[0]?.content).toBe(`${link}\n${reply.content}`);
     expect(shown[0]?.id).toBe(reply.platformMessageId);
-    const buttons = (shown[0]?.components as Array<{ components: Array<{ custom_id: string }> }>)[0];
+    const rows = (shown[0]?.components ?? []) as Array<{ components: Array<{ custom_id: string }> }>;
+    const buttons = rows[0];
     expect(buttons?.components.map((c) => c.custom_id)).toEqual([
       `agent_feedback:up:reply-${reply.id}`,
       `agent_feedback:down:reply-${reply.id}`,
@@ -141,7 +142,7 @@ describe('discord streamed replies', () => {
     for (const message of shown) expect(fences(message.content) % 2).toBe(0);
     expect(String(shown[1]?.content)).toMatch(/^```ts\n/);
     expect(shown[0]?.components ?? []).toEqual([]);
-    expect((shown[1]?.components as unknown[]).length).toBe(1);
+    expect((shown[1]?.components ?? []) as unknown[]).toHaveLength(1);
   });
 
   it('a retry after the model failed mid-answer replaces the partial text in the same message', async () => {
