@@ -62,8 +62,7 @@ beforeAll(async () => {
       LOG_LEVEL: 'warn',
     },
   });
-  service.start();
-  await service.waitReady(45_000);
+  await startService();
   discord.interact({
     channel: discord.general,
     user: discord.ana,
@@ -82,6 +81,17 @@ afterAll(async () => {
   await scope?.cleanup();
   if (dir) rmSync(dir, { recursive: true, force: true });
 }, 30_000);
+
+/** Ready, and connected to the gateway (the killed process's socket is gone). */
+async function startService(): Promise<void> {
+  service.start();
+  await service.waitReady(45_000);
+  await waitFor('the gateway session', () => discord.gateway.connected === 1, 20_000).catch(
+    (error: unknown) => {
+      throw new Error(`${String(error)}\n${service.output()}`);
+    },
+  );
+}
 
 function delivered(channelId: string): { content: string } | undefined {
   const db = new Database(join(dir, 'ab.db'), { readonly: true, fileMustExist: true });
@@ -110,8 +120,7 @@ describe('a SIGKILL mid-stream on Discord', () => {
     const ours = () => discord.rest.channelMessages(discord.general.id).filter((m) => m.webhook_id);
     expect(String(ours()[0]?.content)).not.toContain(ANSWER);
     await service.kill();
-    service.start();
-    await service.waitReady(45_000);
+    await startService();
 
     const reply = await waitFor(
       'the reply stored and delivered',
