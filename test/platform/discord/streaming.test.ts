@@ -111,6 +111,26 @@ describe('discord streamed replies', () => {
     expect(discord.rest.unscripted429s).toBe(0);
   });
 
+  it('in a thread, the webhook edits carry the thread: one message in the thread, none in the channel', async () => {
+    const { discord, nova } = await start();
+    h?.gemini.enqueue({ text: words(8, 'threaded'), chunkDelayMs: 200 });
+    discord.say({
+      author: discord.ana,
+      channel: discord.thread,
+      content: `<@${discord.bot.id}> Nova in the thread`,
+      mentions: [discord.bot],
+    });
+    const reply = await storedReply(h as DiscordHarness, nova);
+    expect(discord.rest.posts()[0]?.query).toMatchObject({ thread_id: discord.thread.id });
+    const edits = discord.rest.edits();
+    expect(edits.length).toBeGreaterThanOrEqual(2);
+    for (const edit of edits) expect(edit.query).toEqual({ thread_id: discord.thread.id });
+    const shown = ours(h as DiscordHarness, discord.thread.id);
+    expect(shown).toHaveLength(1);
+    expect(String(shown[0]?.content).endsWith(`\n${reply.content}`)).toBe(true);
+    expect(ours(h as DiscordHarness, discord.general.id)).toHaveLength(0);
+  });
+
   it('as the bot (no webhook), a long answer shows one message with its fence closed, then continues in a second with the fence intact', async () => {
     const { discord, nova } = await start();
     discord.rest.webhooksDenied.add(discord.random.id);
