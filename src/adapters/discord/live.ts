@@ -5,10 +5,11 @@
  * the text so far. Mid-stream it shows only what fits one message (2,000 characters, an open code
  * fence closed); the rest appears when the reply is delivered, in more messages.
  *
- * Pacing: the session (streaming/live-session.ts) edits a message at most once a second; several
- * replies streaming in one channel share that second here too. Past that, discord.js reads
- * Discord's X-RateLimit-* headers and waits before a bucket runs out, and a 429 is waited out and
- * the edit sent again: a rate limit delays an edit, never fails the reply.
+ * Pacing: the session (streaming/live-session.ts) edits a message at most once a second; here the
+ * edits of one channel go one at a time, a second after the last was answered, so several replies
+ * streaming in one channel share that second. Under that, discord.js reads Discord's X-RateLimit-*
+ * headers and waits before a bucket runs out, and a 429 is waited out and the edit sent again: a
+ * rate limit delays an edit, never fails the reply.
  *
  * The final text: delivery calls `finishInto`, which edits the started message into the reply's
  * first part exactly as a post would show it (with the 👍/👎 buttons when it is the last part). A
@@ -71,19 +72,7 @@ export interface DiscordLiveDeps {
 
 export function createDiscordLive(deps: DiscordLiveDeps): DiscordLive {
   const interval = deps.intervalMs ?? LIVE_UPDATE_INTERVAL_MS;
-  /** Channel (or thread) → when an edit last went out there. */
-  const lastEditAt = new Map<string, number>();
-
-  async function paced(where: string): Promise<void> {
-    const wait = (lastEditAt.get(where) ?? 0) + interval - Date.now();
-    if (wait > 0) await delay(wait);
-    lastEditAt.delete(where);
-    lastEditAt.set(where, Date.now());
-    if (lastEditAt.size > MAX_PACED_CHANNELS) {
-      const oldest = lastEditAt.keys().next();
-      if (!oldest.done) lastEditAt.delete(oldest.value);
-    }
-  }
+  const paced = channelPacer(interval);
 
   async function start(target: LiveTarget, text: string): Promise<StartedMessage> {
     deps.own.rememberAgent(target.agent);
@@ -176,8 +165,8 @@ export function createDiscordLive(deps: DiscordLiveDeps): DiscordLive {
     const content = liveContent(route, target, text);
     // Past the first message's room the text it shows stops changing: no edit.
     if (shown !== '' && content === liveContent(route, target, shown)) return message;
-    await paced(message.threadId ?? message.channelId);
-    if (!(await edit(message, { content, allowed_mentions: NO_PINGS }))) {
+    const where = message.threadId ?? message.channelId;
+    if (!(await paced(where, () => edit(message, { content, allowed_mentions: NO_PINGS })))) {
       throw new Error('discord: the started message belongs to a webhook the channel no longer has');
     }
     return message;
@@ -240,4 +229,38 @@ export function liveContent(route: DiscordRoute, target: LiveTarget, text: strin
   }
   const limit = target.threadId ? DISCORD_MESSAGE_LIMIT - THREAD_LINK_ROOM : DISCORD_MESSAGE_LIMIT;
   return splitMessage(withAgentName(target.agent.name, body), limit)[0] ?? '…';
+}
+
+/**
+ * One streamed edit at a time per channel (or thread), each at least `interval` after the one
+ * before it was answered: replies streaming side by side share the channel's second, and an edit
+ * discord.js held back for a rate limit holds the next one too, so they never go out in a burst.
+ */
+function channelPacer(interval: number) {
+  const tails = new Map<string, Promise<void>>();
+  /** Channel → when its last edit was answered (bounded; the oldest forgotten first). */
+  const answeredAt = new Map<string, number>();
+  return async function paced<T>(where: string, run: () => Promise<T>): Promise<T> {
+    const before = tails.get(where);
+    let done = () => {};
+    const tail = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    tails.set(where, tail);
+    try {
+      await before;
+      const wait = (answeredAt.get(where) ?? 0) + interval - Date.now();
+      if (wait > 0) await delay(wait);
+      return await run();
+    } finally {
+      answeredAt.delete(where);
+      answeredAt.set(where, Date.now());
+      if (answeredAt.size > MAX_PACED_CHANNELS) {
+        const oldest = answeredAt.keys().next();
+        if (!oldest.done) answeredAt.delete(oldest.value);
+      }
+      if (tails.get(where) === tail) tails.delete(where);
+      done();
+    }
+  };
 }

@@ -131,6 +131,31 @@ describe('discord streamed replies', () => {
     expect(ours(h as DiscordHarness, discord.general.id)).toHaveLength(0);
   });
 
+  it('two replies streaming in one channel share its pace: about one edit a second there, not one per reply', async () => {
+    const { discord, nova } = await start();
+    const orion = await h?.createAgent('Orion', { join: [discord.general.id] });
+    h?.gemini.enqueue(
+      { text: words(14, 'first'), chunkDelayMs: 200 },
+      { text: words(14, 'second'), chunkDelayMs: 200 },
+    );
+    discord.say({ author: discord.ana, content: `<@${discord.bot.id}> Nova count`, mentions: [discord.bot] });
+    discord.say({
+      author: discord.ben,
+      content: `<@${discord.bot.id}> Orion count`,
+      mentions: [discord.bot],
+    });
+    await storedReply(h as DiscordHarness, nova);
+    await storedReply(h as DiscordHarness, orion ?? { id: '' });
+
+    expect(ours(h as DiscordHarness, discord.general.id)).toHaveLength(2);
+    // Mid-stream edits (the final ones, which carry the buttons, are not held back).
+    const streamed = discord.rest.edits().filter((e) => !('components' in (e.body ?? {})));
+    expect(new Set(streamed.map((e) => e.path)).size).toBe(2);
+    for (let i = 1; i < streamed.length; i++) {
+      expect((streamed[i]?.at ?? 0) - (streamed[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(900);
+    }
+  });
+
   it('as the bot (no webhook), a long answer shows one message with its fence closed, then continues in a second with the fence intact', async () => {
     const { discord, nova } = await start();
     discord.rest.webhooksDenied.add(discord.random.id);
