@@ -73,6 +73,8 @@ export interface DiscordLiveDeps {
 export function createDiscordLive(deps: DiscordLiveDeps): DiscordLive {
   const interval = deps.intervalMs ?? LIVE_UPDATE_INTERVAL_MS;
   const paced = channelPacer(interval);
+  /** Started messages deleted meanwhile: not edited again (delivery posts the reply instead). */
+  const gone = new Set<string>();
 
   async function start(target: LiveTarget, text: string): Promise<StartedMessage> {
     deps.own.rememberAgent(target.agent);
@@ -161,13 +163,20 @@ export function createDiscordLive(deps: DiscordLiveDeps): DiscordLive {
     shown: string,
     target: LiveTarget,
   ): Promise<StartedMessage> {
+    if (gone.has(message.messageId)) return message;
     const route: DiscordRoute = message.webhookId ? 'webhook' : 'bot';
     const content = liveContent(route, target, text);
     // Past the first message's room the text it shows stops changing: no edit.
     if (shown !== '' && content === liveContent(route, target, shown)) return message;
     const where = message.threadId ?? message.channelId;
-    if (!(await paced(where, () => edit(message, { content, allowed_mentions: NO_PINGS })))) {
-      throw new Error('discord: the started message belongs to a webhook the channel no longer has');
+    try {
+      if (!(await paced(where, () => edit(message, { content, allowed_mentions: NO_PINGS })))) {
+        throw new Error('discord: the started message belongs to a webhook the channel no longer has');
+      }
+    } catch (error) {
+      if (!isDiscordError(error, RESTJSONErrorCodes.UnknownMessage)) throw error;
+      if (gone.size >= MAX_PACED_CHANNELS) gone.clear();
+      gone.add(message.messageId);
     }
     return message;
   }

@@ -151,6 +151,8 @@ describe('discord streamed replies', () => {
     // Mid-stream edits (the final ones, which carry the buttons, are not held back).
     const streamed = discord.rest.edits().filter((e) => !('components' in (e.body ?? {})));
     expect(new Set(streamed.map((e) => e.path)).size).toBe(2);
+    // One webhook, one edit bucket (5 per 5 s): discord.js kept to its headers, Discord never said 429.
+    expect(discord.rest.unscripted429s).toBe(0);
     for (let i = 1; i < streamed.length; i++) {
       expect((streamed[i]?.at ?? 0) - (streamed[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(900);
     }
@@ -255,6 +257,9 @@ describe('discord streamed replies', () => {
     const started = ours(h as DiscordHarness, discord.general.id)[0];
     discord.remove(started ?? {});
     const reply = await storedReply(h as DiscordHarness, nova);
+    // Once Discord said Unknown Message, the stream stopped editing it (the final attempt aside).
+    const refused = discord.rest.edits().filter((e) => e.path.endsWith(`/messages/${started?.id}`));
+    expect(refused.filter((e) => !('components' in (e.body ?? {}))).length).toBeLessThanOrEqual(1);
     const shown = ours(h as DiscordHarness, discord.general.id);
     expect(shown).toHaveLength(1);
     expect(shown[0]?.id).toBe(reply.platformMessageId);
