@@ -19,6 +19,10 @@ export interface StartedMessage {
    * (posted, then edited whole), or a stream already stopped.
    */
   mode: 'stream' | 'edit';
+  /** Discord: the thread the message is in (channelId is then the thread's parent). */
+  threadId?: string;
+  /** Discord: the webhook that posted it (only it can edit the message); absent: the bot posted it. */
+  webhookId?: string;
 }
 
 /** Where a streamed reply shows, and as whom. */
@@ -31,6 +35,10 @@ export interface LiveTarget {
   /** The person the reply answers (Slack needs them to stream in a channel). */
   recipientUserId?: string;
   agent: { id: string; name: string; avatarUrl: string | null };
+  /** The message the reply answers (Discord references it, or links to it). */
+  replyToMessageId?: string;
+  /** The reply's key (liveKey): Discord's bot posts carry a nonce made of it. */
+  key?: string;
 }
 
 /** What a platform adapter offers for streamed replies; each call shows the whole text so far. */
@@ -41,7 +49,7 @@ export interface LiveMessages {
    * Shows `text` in the started message, which shows `shown` so far. Resolves to the message as
    * it is now (a stream that cannot take the text any more is stopped and edited from then on).
    */
-  update(message: StartedMessage, text: string, shown: string): Promise<StartedMessage>;
+  update(message: StartedMessage, text: string, shown: string, target: LiveTarget): Promise<StartedMessage>;
   /** Stops a stream an earlier run left open; the message keeps its text and can be edited. */
   close(message: StartedMessage): Promise<StartedMessage>;
 }

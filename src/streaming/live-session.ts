@@ -83,7 +83,7 @@ export function createLiveSession(deps: LiveSessionDeps, key: string, target: Li
         await deps.records.set(key, message);
       } else {
         const before = message.mode;
-        message = await deps.live.update(message, text, shown);
+        message = await deps.live.update(message, text, shown, target);
         if (message.mode !== before) await deps.records.set(key, message);
       }
       shown = text;

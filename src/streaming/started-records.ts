@@ -50,6 +50,8 @@ function parseStarted(raw: string): StartedMessage | undefined {
       channelId: value.channelId,
       messageId: value.messageId,
       mode: value.mode,
+      ...(typeof value.threadId === 'string' && { threadId: value.threadId }),
+      ...(typeof value.webhookId === 'string' && { webhookId: value.webhookId }),
     };
   } catch {
     return undefined;

@@ -28,6 +28,8 @@ export function openLiveFeed(
     workspaceExternalId: target.workspaceExternalId,
     ...(target.authorExternalId && { recipientUserId: target.authorExternalId }),
     agent: { id: agent.id, name: agent.name, avatarUrl: agent.avatarUrl },
+    ...(target.replyToPlatformMessageId && { replyToMessageId: target.replyToPlatformMessageId }),
+    key,
   };
   return { key, feed: open(key, live, (raw) => render(target.platform, raw, context)) };
 }

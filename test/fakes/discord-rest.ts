@@ -1,12 +1,14 @@
 /**
  * A local Discord REST API (`/api/v10/...`) with the state the adapter touches: messages (echoed
  * to the gateway as MESSAGE_CREATE, like Discord; `enforce_nonce` honoured within a window; listed
- * newest first with `after`/`before`/`limit`), typing, channel webhooks (create, list, execute with
+ * newest first with `after`/`before`/`limit`), message edits (the bot's own, PATCH
+ * /channels/:id/messages/:id; a webhook's, PATCH /webhooks/:id/:token/messages/:id with `thread_id`
+ * for a thread; echoed as MESSAGE_UPDATE), typing, channel webhooks (create, list, execute with
  * `?wait=true&thread_id=`), guild members (one at a time, as a bot without the Server Members
  * intent asks), commands, interaction callbacks and `@original` edits.
  *
- * It fails like Discord: every answer carries `X-RateLimit-*` headers of its route's bucket, and a
- * client that ignores them gets a 429; any request can be answered once by a scripted failure (a
+ * It fails like Discord: every answer carries `X-RateLimit-*` headers of its route's bucket (message
+ * edits have Discord's tighter one, `editRateLimit`), and a client that ignores them gets a 429; any request can be answered once by a scripted failure (a
  * 429 with `Retry-After` and `{message, retry_after, global}`, a 5xx, 403 Missing Permissions…),
  * either instead of the work or after it (the message is stored, the client hears an error), or
  * the work is done and the answer lost (the socket is destroyed). Every request is logged.
@@ -35,6 +37,8 @@ export interface DiscordRequest {
   query: Record<string, string>;
   body: Json | undefined;
   authorization: string | undefined;
+  /** When it arrived (ms since epoch). */
+  at: number;
 }
 
 export interface FailStep {
@@ -67,6 +71,8 @@ export interface RestWorld {
   leaveGuild(id: string): boolean;
   /** Discord sends every created message to the gateway too. */
   echo(message: Json): void;
+  /** And every edit (MESSAGE_UPDATE). */
+  echoEdit(message: Json): void;
 }
 
 /** Discord answers a repeated enforced nonce with the first message for "a few minutes". */
@@ -117,6 +123,7 @@ export interface RateLimitOptions {
 
 interface Bucket {
   hash: string;
+  limit: number;
   remaining: number;
   resetAt: number;
 }
@@ -134,6 +141,8 @@ export class FakeDiscordRest {
   nonceWindowMs = NONCE_WINDOW_MS;
   /** The per-route limits every answer reports in its X-RateLimit-* headers, and enforces. */
   readonly rateLimit: RateLimitOptions = { limit: 50, windowMs: 1_000 };
+  /** Message edits: Discord allows about 5 per 5 s per channel (or webhook). */
+  readonly editRateLimit: RateLimitOptions = { limit: 5, windowMs: 5_000 };
   /** 429s the fake sent on its own because a client ignored the headers. */
   unscripted429s = 0;
   private readonly failures: Array<{ match: (r: DiscordRequest) => boolean; step: FailStep }> = [];
@@ -167,6 +176,11 @@ export class FakeDiscordRest {
       .sort((a, b) => compareIds(String(a.id), String(b.id)));
   }
 
+  /** Message edits (bot and webhook) that were carried out, in order. */
+  edits(): DiscordRequest[] {
+    return this.requests.items.filter((r) => isMessageEdit(r));
+  }
+
   /** Message posts (bot and webhook), in order. */
   posts(): DiscordRequest[] {
     return this.requests.items.filter(
@@ -183,6 +197,7 @@ export class FakeDiscordRest {
       query: Object.fromEntries(url.searchParams),
       body: parseJsonOrUndefined(raw) as Json | undefined,
       authorization: req.headers.authorization,
+      at: Date.now(),
     };
     this.requests.push(request);
     const failure = this.failures.findIndex((f) => f.match(request));
@@ -239,6 +254,7 @@ export class FakeDiscordRest {
     const route = parts.map((part, i) => (i % 2 === 1 && /^\d+$/.test(part) ? ':id' : part)).slice(0, 4);
     const major = ['channels', 'guilds', 'webhooks'].includes(parts[0] ?? '') ? (parts[1] ?? '') : '';
     const key = `${r.method} ${route.join('/')} ${major}`;
+    const limits = isMessageEdit(r) ? this.editRateLimit : this.rateLimit;
     const now = Date.now();
     let bucket = this.buckets.get(key);
     if (!bucket || bucket.resetAt <= now) {
@@ -246,7 +262,7 @@ export class FakeDiscordRest {
         .update(`${r.method} ${route.join('/')}`)
         .digest('hex')
         .slice(0, 16);
-      bucket = { hash, remaining: this.rateLimit.limit, resetAt: now + this.rateLimit.windowMs };
+      bucket = { hash, limit: limits.limit, remaining: limits.limit, resetAt: now + limits.windowMs };
       this.buckets.set(key, bucket);
     }
     return bucket;
@@ -255,7 +271,7 @@ export class FakeDiscordRest {
   private limitHeaders(bucket: Bucket, remaining = bucket.remaining): Record<string, string> {
     const resetAfter = Math.max(0, bucket.resetAt - Date.now()) / 1000;
     return {
-      'x-ratelimit-limit': String(this.rateLimit.limit),
+      'x-ratelimit-limit': String(bucket.limit),
       'x-ratelimit-remaining': String(Math.max(0, remaining)),
       'x-ratelimit-reset': (bucket.resetAt / 1000).toFixed(3),
       'x-ratelimit-reset-after': resetAfter.toFixed(3),
@@ -292,6 +308,8 @@ export class FakeDiscordRest {
         return this.createMessage(s[1] ?? '', r.body ?? {});
       case 'GET channels/:id/messages':
         return this.listMessages(s[1] ?? '', r.query);
+      case 'PATCH channels/:id/messages/:id':
+        return this.editMessage(s[1] ?? '', s[3] ?? '', r.body ?? {}, (m) => isBotPost(m, this.world.bot));
       case 'GET channels/:id/webhooks':
       case 'POST channels/:id/webhooks':
         return this.channelWebhooks(r, s[1] ?? '');
@@ -313,6 +331,13 @@ export class FakeDiscordRest {
       return null;
     }
     if (isWebhookExecute(r)) return this.executeWebhook(r, s[1] ?? '', s[2] ?? '');
+    if (r.method === 'PATCH' && s[0] === 'webhooks' && s[3] === 'messages' && s[4] !== '@original') {
+      const webhook = this.webhooks.get(s[1] ?? '');
+      if (!webhook || webhook.token !== s[2]) return notFound(10015, 'Unknown Webhook');
+      // A message in a thread is found only with its thread_id.
+      const channelId = r.query.thread_id ?? webhook.channelId;
+      return this.editMessage(channelId, s[4] ?? '', r.body ?? {}, (m) => m.webhook_id === webhook.id);
+    }
     if (r.method === 'PATCH' && s[0] === 'webhooks' && s[4] === '@original') {
       this.originalEdits.push({ token: s[2] ?? '', body: r.body ?? {} });
       const reply = messagePayload({
@@ -323,6 +348,32 @@ export class FakeDiscordRest {
       return ok({ ...reply, ...r.body, flags: 64 });
     }
     return undefined;
+  }
+
+  /** An edit as Discord answers it: the whole message, `edited_timestamp` set; others' messages refused. */
+  private editMessage(channelId: string, messageId: string, body: Json, mayEdit: (m: Json) => boolean) {
+    const channel = this.world.channel(channelId);
+    if (!channel) return notFound(10003, 'Unknown Channel');
+    const message = this.messages.get(messageId);
+    if (!message || message.channel_id !== channelId) return notFound(10008, 'Unknown Message');
+    if (!mayEdit(message)) {
+      return {
+        status: 403,
+        body: { message: 'Cannot edit a message authored by another user', code: 50005 },
+      };
+    }
+    const closed = closedThread(channel);
+    if (closed) return closed;
+    const edited: Json = {
+      ...message,
+      ...(typeof body.content === 'string' && { content: body.content }),
+      ...(Array.isArray(body.components) && { components: body.components as Json[] }),
+      ...(typeof body.flags === 'number' && { flags: body.flags }),
+      edited_timestamp: new Date().toISOString(),
+    };
+    this.messages.set(messageId, edited);
+    this.world.echoEdit(edited);
+    return { status: 200, body: edited };
   }
 
   private createMessage(channelId: string, body: Json) {
@@ -425,6 +476,19 @@ export function compareIds(a: string, b: string): number {
   const x = BigInt(a);
   const y = BigInt(b);
   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function isMessageEdit(r: DiscordRequest): boolean {
+  return (
+    r.method === 'PATCH' &&
+    (/^\/channels\/\d+\/messages\/\d+$/.test(r.path) ||
+      /^\/webhooks\/\d+\/[^/]+\/messages\/\d+$/.test(r.path))
+  );
+}
+
+function isBotPost(message: Json, bot: FakeUser): boolean {
+  const author = message.author as { id?: string } | undefined;
+  return author?.id === bot.id && !message.webhook_id;
 }
 
 function isWebhookExecute(r: DiscordRequest): boolean {

@@ -149,6 +149,7 @@ export async function startFakeDiscord(
       return true;
     },
     echo: (message) => gateway.dispatch('MESSAGE_CREATE', message),
+    echoEdit: (message) => gateway.dispatch('MESSAGE_UPDATE', message),
   });
   const cdn = new DiscordCdn(() => http.origin);
   const http = await startLoopbackServer(async (req, res) => {

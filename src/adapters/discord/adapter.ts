@@ -37,6 +37,7 @@ import { DmGuilds } from './dm-guilds.ts';
 import { type InboundContext, toChange, toInbound } from './inbound.ts';
 import { type IngestOptions, IngestQueue } from './ingest.ts';
 import { handleInteraction } from './interactions.ts';
+import { createDiscordLive } from './live.ts';
 import { OwnPosts } from './own-posts.ts';
 import { registerCommands } from './slash-command.ts';
 import { WebhookDirectory } from './webhooks.ts';
@@ -87,6 +88,7 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
   const webhookRest = createWebhookRest(config.apiUrl);
   const own = new OwnPosts();
   const webhooks = new WebhookDirectory({ rest: client.rest, botUserId: () => client.user?.id, logger });
+  const live = createDiscordLive({ rest: client.rest, webhookRest, webhooks, own, logger });
   const tenancy = createTenancyGate({
     allowed: config.allowedGuilds,
     logger,
@@ -175,6 +177,8 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
     data: GatewayMessageUpdateDispatchData | GatewayMessageDeleteDispatchData,
   ) =>
     served(data.guild_id) &&
+    // Our own messages change only by our edits (a streamed reply, ~1/s): nothing to store.
+    !(kind === 'edit' && own.agentOf(data.id)) &&
     inbound.push({
       key: data.channel_id,
       id: data.id,
@@ -288,6 +292,7 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
     platform: 'discord',
     typingRefreshMs: opts.typingRefreshMs ?? DISCORD_TYPING_REFRESH_MS,
     client,
+    live,
 
     async start() {
       if (!config.botToken) throw new DiscordConnectionError('DISCORD_BOT_TOKEN is not set');
@@ -333,7 +338,7 @@ export function createDiscordAdapter(opts: DiscordAdapterOptions): DiscordAdapte
         return channel?.isThread() ? { archived: channel.archived, locked: channel.locked } : undefined;
       };
       return deliverReply(
-        { rest: client.rest, webhookRest, webhooks, own, logger, botUserId, threadState },
+        { rest: client.rest, webhookRest, webhooks, own, logger, botUserId, threadState, live },
         reply,
         onPosted,
       );

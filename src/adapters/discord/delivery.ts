@@ -32,6 +32,7 @@ import type { OnPartPosted, OutboundReply } from '../../core/types.ts';
 import { UndeliverableError } from '../../core/undeliverable.ts';
 import type { Logger } from '../../logger.ts';
 import { ChannelHistory, sameContent } from './earlier-posts.ts';
+import type { DiscordLive } from './live.ts';
 import {
   DISCORD_MESSAGE_LIMIT,
   feedbackButtons,
@@ -71,6 +72,8 @@ export interface DeliveryDeps {
   botUserId(): string | undefined;
   /** The thread as discord.js knows it (undefined: not cached, or not a thread). */
   threadState(threadId: string): ThreadState | undefined;
+  /** Streamed replies: a reply's first part replaces what its started message shows. */
+  live?: DiscordLive;
 }
 
 /** How the parts of one reply are posted, and how one of them is recognised on the channel. */
@@ -173,8 +176,8 @@ async function postParts(
   for (const index of form.parts.keys()) {
     if (done[index]) continue;
     const previous = done[index - 1];
-    let id: string | undefined;
-    if (searching) {
+    let id = index === 0 ? await finishStarted(deps, reply, form) : undefined;
+    if (searching && !id) {
       history ??= new ChannelHistory(deps.rest, form.target, lowerBound(reply, done), deps.logger);
       const verdict = await history.find((m) => form.isPart(m, index), previous);
       id = verdict.found;
@@ -211,6 +214,14 @@ async function postParts(
   const ids = done.slice(0, form.parts.length);
   if (ids.length === 0 || ids.some((id) => !id)) throw new Error('discord: a reply produced no message');
   return ids as string[];
+}
+
+/** A streamed reply: its started message, edited into part 1 (undefined: post the part). */
+async function finishStarted(deps: DeliveryDeps, reply: OutboundReply, form: Form) {
+  if (!reply.started || !deps.live || !form.named) return undefined;
+  const last = form.parts.length === 1;
+  const components = last ? feedbackButtons(reply.idempotencyKey) : undefined;
+  return deps.live.finishInto(reply.started, form.kind, form.parts[0] ?? '…', components);
 }
 
 /** Posts one part; when Discord's answer is lost, finds out whether it went out before posting again. */

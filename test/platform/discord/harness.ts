@@ -84,6 +84,8 @@ export async function startDiscordHarness(
     DISCORD_BOT_TOKEN: discord.token,
     DISCORD_API_URL: discord.apiUrl,
     DISCORD_GUILD_ID: discord.guild.id,
+    // Replies are posted once when done unless a test streams them (streaming.test.ts).
+    STREAM_REPLIES: 'false',
     ...(typeof options.env === 'function' ? options.env(discord) : options.env),
   });
   const logs: string[] = [];
