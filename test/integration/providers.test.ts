@@ -6,12 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { keyringOf } from '../../src/providers/keyring.ts';
 import { addProvider, checkProviderInput, removeProvider } from '../../src/providers/manage.ts';
-import { createProviderResolver } from '../../src/worker/providers/resolver.ts';
 import { rotateProviderKeys } from '../../src/providers/rotate.ts';
 import { createAgent } from '../../src/store/agents.ts';
 import { ensureWorkspace } from '../../src/store/identities.ts';
 import { findProviderFor, GLOBAL_SCOPE, type ProviderRow } from '../../src/store/providers.ts';
 import { isModelCallError } from '../../src/worker/llm-call.ts';
+import { createProviderResolver } from '../../src/worker/providers/resolver.ts';
 import { providers, useTestDatabase } from '../support/test-database.ts';
 import { TEST_SECRETS } from '../support/test-secrets.ts';
 

@@ -6,10 +6,10 @@
 import { type ModelMessage, streamText } from 'ai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ProviderKind } from '../../../src/core/provider-names.ts';
-import { type ModelInstance, modelFactory } from '../../../src/worker/providers/model-factory.ts';
 import { probeModel } from '../../../src/providers/probe.ts';
 import { callModel, isModelCallError, type ModelCallError } from '../../../src/worker/llm-call.ts';
 import { classifyModelError } from '../../../src/worker/providers/model-call-error.ts';
+import { type ModelInstance, modelFactory } from '../../../src/worker/providers/model-factory.ts';
 import { type FakeAnthropic, startFakeAnthropic } from '../../fakes/anthropic-server.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../../fakes/openai-server.ts';
 import { TEST_SECRETS } from '../../support/test-secrets.ts';

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  decodeSecretKey,
-  type Keyring,
-  open,
-  SecretKeyError,
-  seal,
-} from '../../../src/core/secret-box.ts';
+import { decodeSecretKey, type Keyring, open, SecretKeyError, seal } from '../../../src/core/secret-box.ts';
 import { TEST_SECRETS } from '../../support/test-secrets.ts';
 
 const first = decodeSecretKey(TEST_SECRETS.secretKey);
