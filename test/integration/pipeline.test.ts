@@ -387,6 +387,8 @@ describe('reply pipeline: many agents, limits, crashes', () => {
     });
     for (const channelId of ['D1', 'D2', 'D3']) await h.send(`hello from ${channelId}`, { channelId });
     await waitFor('the other two to wait on the provider', () => waits.length >= 2, 10_000);
+    // The first call holds the provider's one slot (it may still be on its way to the model).
+    await h.gemini.waitForRequests(1);
     expect(h.gemini.requests).toHaveLength(1);
     release();
     await waitFor('all three replies', () => h?.adapter.replies().length === 3, 15_000);
