@@ -101,6 +101,7 @@ async function startService(slack: LeanSlackApi): Promise<Started> {
       DEBOUNCE_MS: String(DEBOUNCE_MS),
       AGENT_RATE_LIMIT_PER_MIN: '0',
       AGENT_MAX_CONCURRENT: '1000',
+      ...(process.env.STREAM_REPLIES && { STREAM_REPLIES: process.env.STREAM_REPLIES }),
     },
   });
   const service = new ServiceProcess({
