@@ -9,6 +9,12 @@ import remend from 'remend';
 
 /** The most often a started message is updated (edits and appends alike): Slack's and Discord's pace. */
 export const LIVE_UPDATE_INTERVAL_MS = 1000;
+/**
+ * How long the first text of a reply waits before it is shown: an answer complete by then is posted
+ * once, as a reply that never streamed (no edit, no started-message record), so fast answers cost
+ * one platform call, not two, and do not flicker.
+ */
+export const FIRST_SHOW_DELAY_MS = 100;
 
 /** The text up to its last whitespace (all of it once it ends in one); '' before the first word ends. */
 export function settledText(text: string): string {

@@ -8,6 +8,7 @@
  * arrives after the delivery must not post a second message).
  */
 import type { LiveSnapshot, LiveTarget, StartedMessage } from '../core/live-reply.ts';
+import { FIRST_SHOW_DELAY_MS } from '../core/live-text.ts';
 import type { Platform } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
 import { createLiveSession, type LiveSession, type LiveSessionDeps } from './live-session.ts';
@@ -22,6 +23,8 @@ export interface LiveHubDeps {
   records: StartedRecords;
   logger: Logger;
   intervalMs?: number;
+  /** The first text's wait after the model's first token [FIRST_SHOW_DELAY_MS]. */
+  firstShowDelayMs?: number;
   onFirstVisible?(target: LiveTarget, seconds: number): void;
 }
 
@@ -62,6 +65,7 @@ export function createLiveHub(deps: LiveHubDeps): LiveHub {
             records: deps.records,
             logger: deps.logger,
             ...(deps.intervalMs !== undefined && { intervalMs: deps.intervalMs }),
+            firstShowDelayMs: deps.firstShowDelayMs ?? FIRST_SHOW_DELAY_MS,
             ...(deps.onFirstVisible && { onFirstVisible: deps.onFirstVisible }),
           },
           snapshot.key,

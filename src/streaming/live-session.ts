@@ -1,6 +1,8 @@
 /**
  * One streamed reply shown in one platform message, where the adapter lives. The first text shows
- * as soon as it arrives (that is the time-to-first-visible-token); then the message is updated with
+ * `firstShowDelayMs` after the model's first token (the hub uses FIRST_SHOW_DELAY_MS: an answer
+ * complete by then is posted once instead; the wait is part of time-to-first-visible-token); then
+ * the message is updated with
  * the latest text at most once per LIVE_UPDATE_INTERVAL_MS, one call at a time, so deltas coalesce.
  *
  * Exactly once: before anything is shown, the reply's record is read; an earlier run's message
@@ -19,6 +21,8 @@ export interface LiveSessionDeps {
   records: StartedRecords;
   logger: Logger;
   intervalMs?: number;
+  /** The first text waits this long after the model's first token (FIRST_SHOW_DELAY_MS) [0]. */
+  firstShowDelayMs?: number;
   /** The first text became visible, `seconds` after the model's first token. */
   onFirstVisible?(target: LiveTarget, seconds: number): void;
 }
@@ -32,6 +36,7 @@ export interface LiveSession {
 
 export function createLiveSession(deps: LiveSessionDeps, key: string, target: LiveTarget): LiveSession {
   const interval = deps.intervalMs ?? LIVE_UPDATE_INTERVAL_MS;
+  const firstShowDelay = deps.firstShowDelayMs ?? 0;
   const earlier = deps.records.get(key).catch(() => undefined);
   let latest = '';
   let firstTokenAt = Date.now();
@@ -49,7 +54,8 @@ export function createLiveSession(deps: LiveSessionDeps, key: string, target: Li
   function schedule(): void {
     if (stopped || broken || running || timer) return;
     if (settledText(latest) === shown) return;
-    const wait = nextUpdateAt(lastSentAt, interval) - Date.now();
+    const due = lastSentAt === undefined ? firstTokenAt + firstShowDelay : nextUpdateAt(lastSentAt, interval);
+    const wait = due - Date.now();
     if (wait > 0) {
       timer = setTimeout(() => {
         timer = undefined;

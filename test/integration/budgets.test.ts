@@ -4,6 +4,7 @@
 // per DM, over DMs answered together (BullMQ fetches the next job as it finishes one; a queue
 // that empties after every job costs one more fetch and poll, see bench/RESULTS.md).
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.ts';
 import type { LiveMessages } from '../../src/core/live-reply.ts';
@@ -101,7 +102,7 @@ for (const provider of providers) {
         { label: 'test' },
       );
       adapter = new RecordingAdapter('slack');
-      const model = createOfflineEchoModel();
+      const model = slowly(createOfflineEchoModel(), 80);
       pipeline = createPipeline({
         settings: parseConfig({
           DEBOUNCE_MS: '20',
@@ -128,7 +129,7 @@ for (const provider of providers) {
     async function startStreaming() {
       // The same service where the platform shows streamed replies: its own prefix and team.
       streamed = new StreamingAdapter('slack');
-      const model = createOfflineEchoModel();
+      const model = slowly(createOfflineEchoModel(), 80);
       const workspace = await ensureWorkspace(t.current.db, 'slack', `${team}S`);
       await createAgent(
         t.current.db,
@@ -220,4 +221,26 @@ for (const provider of providers) {
       expect(data.length / 10).toBeLessThanOrEqual(SQL_DATA_BUDGET);
     });
   });
+}
+
+/**
+ * The offline model, writing its answer over time (each text delta `gapMs` after the last), as a
+ * real model does: an answer complete within FIRST_SHOW_DELAY_MS is posted, never streamed.
+ */
+function slowly(model: ReturnType<typeof createOfflineEchoModel>, gapMs: number) {
+  return {
+    ...model,
+    async doStream(options: Parameters<typeof model.doStream>[0]) {
+      const result = await model.doStream(options);
+      type Part =
+        Awaited<ReturnType<typeof model.doStream>>['stream'] extends ReadableStream<infer P> ? P : never;
+      const paced = new TransformStream<Part, Part>({
+        async transform(part, controller) {
+          if (part.type === 'text-delta') await sleep(gapMs);
+          controller.enqueue(part);
+        },
+      });
+      return { ...result, stream: result.stream.pipeThrough(paced) };
+    },
+  };
 }

@@ -39,6 +39,37 @@ describe('live session', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
+  it('with a first-show delay, an answer complete within it is never started: delivery posts it once', async () => {
+    const { live, calls } = fakeLive();
+    const records = memoryStartedRecords();
+    const session = createLiveSession(
+      { live, records, logger: testLogger(), firstShowDelayMs: 100 },
+      'k1',
+      TARGET,
+    );
+    session.push('The whole answer. ', Date.now());
+    await vi.advanceTimersByTimeAsync(60);
+    expect(await session.finish()).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(calls).toEqual([]);
+    expect(records.entries.has('k1')).toBe(false);
+  });
+
+  it('with a first-show delay, a longer answer starts once the delay has passed', async () => {
+    const { live, calls } = fakeLive();
+    const session = createLiveSession(
+      { live, records: memoryStartedRecords(), logger: testLogger(), firstShowDelayMs: 100 },
+      'k1',
+      TARGET,
+    );
+    session.push('Hello there', Date.now());
+    await vi.advanceTimersByTimeAsync(99);
+    expect(calls).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls).toEqual(['start Hello']);
+    expect(await session.finish()).toMatchObject({ messageId: 'M1' });
+  });
+
   it('shows the first word at once, then the latest text once a second, and records the message', async () => {
     const { live, calls } = fakeLive();
     const records = memoryStartedRecords();
