@@ -1,7 +1,7 @@
 /** What a subject has spent in the current UTC day and month, and what its budget leaves. */
 import type { DbOrTx } from '../store/database.ts';
 import type { BudgetScope } from './budget-ledger.ts';
-import { type BudgetLimits, formatTokens, hasLimits, windowOf } from './budget-limits.ts';
+import { type BudgetLimits, formatTokens, formatUsd, hasLimits, windowOf } from './budget-limits.ts';
 import { DEFAULT_MODEL_PRICES, type PriceTable } from './prices.ts';
 import { totalOf, usageByModel } from './usage-queries.ts';
 
@@ -41,7 +41,7 @@ export function budgetLeft(limits: BudgetLimits | null | undefined, spent: Spend
       parts.push(`${formatTokens(Math.max(0, limit - used))} of ${formatTokens(limit)} tokens ${when}`);
   };
   const usd = (limit: number | undefined, used: number, when: string) => {
-    if (limit) parts.push(`$${Math.max(0, limit - used).toFixed(2)} of $${limit.toFixed(2)} USD ${when}`);
+    if (limit) parts.push(`${formatUsd(Math.max(0, limit - used))} of ${formatUsd(limit)} USD ${when}`);
   };
   tokens(limits.dailyTokens, spent.day.tokens, 'today');
   usd(limits.dailyUsd, spent.day.usd, 'today');

@@ -17,8 +17,8 @@ export function openLiveFeed(
   context: ReplyContext,
   render: (platform: Platform, raw: string, context: ReplyContext) => string,
 ): { feed: LiveFeed; key: string } | undefined {
-  if (!open || !agent.streamReplies || data.target.platform === 'shell') return undefined;
-  const key = liveKey(data.conversationId, agent.id, context.lastReplyId);
+  const key = liveKeyFor(agent, data, context);
+  if (!open || !key) return undefined;
   const { target } = data;
   const live: LiveTarget = {
     platform: target.platform,

@@ -29,13 +29,10 @@ export async function streamModelText(
   let failure: { error: unknown } | undefined;
   let soFar = '';
   let firstTextAt: number | undefined;
+  // The request is built as the AI SDK takes it (llm-call.ts): optional fields are left out, not undefined.
   const result = streamText({
-    model: request.model,
-    ...(request.system === undefined ? {} : { system: request.system }),
-    messages: request.messages,
+    ...request,
     maxRetries: 0,
-    abortSignal: request.abortSignal,
-    ...(request.maxOutputTokens === undefined ? {} : { maxOutputTokens: request.maxOutputTokens }),
     onChunk({ chunk }) {
       if (chunk.type !== 'text-delta' || chunk.text === '') return;
       firstTextAt ??= performance.now();

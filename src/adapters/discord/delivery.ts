@@ -36,10 +36,14 @@ import type { DiscordLive } from './live.ts';
 import {
   DISCORD_MESSAGE_LIMIT,
   feedbackButtons,
+  LINK_ROOM,
+  NO_PINGS,
   nonceFor,
   replyLinkLine,
+  SUPPRESS_EMBEDS,
   safeText,
   splitMessage,
+  WEBHOOK_USERNAME_MAX,
   withAgentName,
 } from './outbound.ts';
 import type { OwnPosts } from './own-posts.ts';
@@ -49,17 +53,10 @@ import { type AgentWebhook, isDiscordError, type WebhookDirectory } from './webh
 
 /** The orchestrator's notices come from this pseudo agent: they are the bot's own words. */
 export const NOTICE_AGENT_ID = 'agent-bridge';
-const WEBHOOK_USERNAME_MAX = 80;
-/** Nothing in a reply may ping: not @everyone/@here, roles, users, nor the author replied to. */
-const NO_PINGS = { parse: [] as string[], replied_user: false };
-/** Discord's SUPPRESS_EMBEDS message flag: a model's link shows no preview. */
-export const SUPPRESS_EMBEDS = 1 << 2;
 /** Clocks differ: an earlier post is looked for from this long before the reply was stored. */
 export const LOOKUP_MARGIN_MS = 2 * 60_000;
 /** Without `createdAt`, an earlier post is looked for this far back. */
 const LOOKUP_FALLBACK_MS = 24 * 3600_000;
-/** Room for the link line (`↪ https://discord.com/channels/guild/channel/message` and a newline). */
-const LINK_ROOM = 100;
 
 export interface DeliveryDeps {
   /** The bot's client; it repeats a request after a 5xx or a timeout (safe: bot posts carry a nonce). */

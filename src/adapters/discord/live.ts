@@ -23,23 +23,20 @@ import { closeOpenMarkdown, LIVE_UPDATE_INTERVAL_MS } from '../../core/live-text
 import type { Logger } from '../../logger.ts';
 import {
   DISCORD_MESSAGE_LIMIT,
+  LINK_ROOM,
+  NO_PINGS,
   nonceFor,
   replyLinkLine,
+  SUPPRESS_EMBEDS,
   safeText,
   splitMessage,
+  WEBHOOK_USERNAME_MAX,
   withAgentName,
 } from './outbound.ts';
 import type { OwnPosts } from './own-posts.ts';
 import { refusalOf } from './refusals.ts';
 import { isDiscordError, type WebhookDirectory } from './webhooks.ts';
 
-/** Nothing in a streamed message may ping either. */
-const NO_PINGS = { parse: [] as string[], replied_user: false };
-/** Discord's SUPPRESS_EMBEDS message flag (as delivery.ts sets it). */
-const SUPPRESS_EMBEDS = 1 << 2;
-const WEBHOOK_USERNAME_MAX = 80;
-/** As delivery.ts: a bot post in a thread keeps room for the link a move to the parent adds. */
-const THREAD_LINK_ROOM = 100;
 /** Channels remembered for pacing (bounded; the oldest forgotten first). */
 const MAX_PACED_CHANNELS = 10_000;
 
@@ -236,7 +233,7 @@ export function liveContent(route: DiscordRoute, target: LiveTarget, text: strin
       replyTo && replyLinkLine(target.workspaceExternalId, target.threadId ?? target.channelId, replyTo);
     return splitMessage(link ? `${link}\n${body}` : body)[0] ?? '…';
   }
-  const limit = target.threadId ? DISCORD_MESSAGE_LIMIT - THREAD_LINK_ROOM : DISCORD_MESSAGE_LIMIT;
+  const limit = target.threadId ? DISCORD_MESSAGE_LIMIT - LINK_ROOM : DISCORD_MESSAGE_LIMIT;
   return splitMessage(withAgentName(target.agent.name, body), limit)[0] ?? '…';
 }
 

@@ -6,6 +6,14 @@
 import { createHash } from 'node:crypto';
 import { cutIndex } from '../../core/clean-text.ts';
 
+/** Nothing an agent posts may ping: not @everyone/@here, roles, users, nor the author replied to. */
+export const NO_PINGS = { parse: [] as string[], replied_user: false };
+/** Discord's SUPPRESS_EMBEDS message flag: a model's link shows no preview. */
+export const SUPPRESS_EMBEDS = 1 << 2;
+export const WEBHOOK_USERNAME_MAX = 80;
+/** Room for the link line (`↪ https://discord.com/channels/guild/channel/message` and a newline). */
+export const LINK_ROOM = 100;
+
 export const DISCORD_MESSAGE_LIMIT = 2000;
 /** Discord accepts nonces of at most 25 characters. */
 const NONCE_LENGTH = 25;
@@ -186,6 +194,7 @@ export function visibleText(text: string): string {
 }
 
 const FEEDBACK_PREFIX = 'agent_feedback';
+const FEEDBACK_BUTTON = new RegExp(`^${FEEDBACK_PREFIX}:(up|down):(.+)$`, 'u');
 
 /**
  * 👍/👎 under a reply: one action row of two buttons whose custom_id names the reply
@@ -203,7 +212,7 @@ export function feedbackButtons(replyKey: string) {
 
 /** The vote and reply of a click on feedbackButtons, if the custom_id is one of ours. Pure. */
 export function parseFeedbackButton(customId: string): { vote: 'up' | 'down'; replyKey: string } | undefined {
-  const match = /^agent_feedback:(up|down):(.+)$/u.exec(customId);
+  const match = FEEDBACK_BUTTON.exec(customId);
   if (!match?.[2]) return undefined;
   return { vote: match[1] === 'up' ? 'up' : 'down', replyKey: match[2] };
 }

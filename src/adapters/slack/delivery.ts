@@ -37,7 +37,7 @@ import type { OnPartPosted, OutboundReply } from '../../core/types.ts';
 import { firstSeen, type Logger } from '../../logger.ts';
 import { feedbackBlock } from './feedback.ts';
 import { formatForSlack, SLACK_TEXT_LIMIT } from './format.ts';
-import type { SlackLive } from './live.ts';
+import { type SlackLive, slackErrorCode } from './live.ts';
 import { markdownParts, renderPart, type SlackPart } from './markdown.ts';
 
 export const REPLY_EVENT_TYPE = 'agent_bridge_reply';
@@ -262,9 +262,3 @@ function rateLimitedFor(error: unknown): number | undefined {
 }
 
 /** `missing_scope`, `not_in_channel`, … for a Slack refusal; `ratelimited` for a 429. */
-function slackErrorCode(error: unknown): string | undefined {
-  const { code, data } = (error ?? {}) as { code?: unknown; data?: { error?: unknown } };
-  if (code === 'slack_webapi_rate_limited_error') return 'ratelimited';
-  if (code === 'slack_webapi_platform_error' && typeof data?.error === 'string') return data.error;
-  return undefined;
-}

@@ -25,8 +25,6 @@ export interface EventDeps {
   titles?: ThreadTitles;
 }
 
-export { greeting };
-
 /** The event types listened to below; any other is acknowledged by Bolt and noted once. */
 const HANDLED_EVENTS = new Set([
   'message',

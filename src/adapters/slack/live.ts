@@ -74,7 +74,7 @@ export function createSlackLive(deps: { post: webApi.WebClient; logger: Logger }
         const started = await post.apiCall('chat.startStream', {
           channel: target.channelId,
           thread_ts: target.threadId,
-          markdown_text: streamSafe(text),
+          markdown_text: safeMarkdown(text),
           ...(target.recipientUserId && {
             recipient_user_id: target.recipientUserId,
             recipient_team_id: target.workspaceExternalId,
@@ -117,7 +117,7 @@ export function createSlackLive(deps: { post: webApi.WebClient; logger: Logger }
             await post.apiCall('chat.appendStream', {
               channel: message.channelId,
               ts: message.messageId,
-              markdown_text: streamSafe(added),
+              markdown_text: safeMarkdown(added),
             });
           }
           return message;
@@ -173,12 +173,8 @@ export function liveMrkdwn(text: string): string {
   return formatForSlack(source.text)[0] ?? '…';
 }
 
-/** Streamed Markdown goes to Slack as written, made safe like a markdown block: nothing in it pings. */
-export function streamSafe(markdown: string): string {
-  return safeMarkdown(markdown);
-}
-
-function slackErrorCode(error: unknown): string | undefined {
+/** Slack's error code of a Web API failure (`ratelimited` for a 429), if it is one. */
+export function slackErrorCode(error: unknown): string | undefined {
   const { code, data } = (error ?? {}) as { code?: unknown; data?: { error?: unknown } };
   if (code === 'slack_webapi_rate_limited_error') return 'ratelimited';
   if (code === 'slack_webapi_platform_error' && typeof data?.error === 'string') return data.error;
