@@ -14,9 +14,6 @@
  * message per reply, holding the whole answer.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type FakeGemini, type GeminiRequest, startFakeGemini } from '../test/fakes/gemini-server.ts';
 import { type FakeSlackApi, type SlackCall, startFakeSlackApi } from '../test/fakes/slack-api.ts';
@@ -28,9 +25,8 @@ import {
   slashCommand,
 } from '../test/fakes/slack-events.ts';
 import buildIfStale from '../test/setup/build.ts';
-import { freePort } from '../test/support/free-port.ts';
-import { openRedisScope } from '../test/support/redis-scope.ts';
 import { ServiceProcess } from '../test/support/service-process.ts';
+import { openServiceSandbox } from '../test/support/service-sandbox.ts';
 import { TEST_SECRETS } from '../test/support/test-secrets.ts';
 import { waitFor } from '../test/support/wait-for.ts';
 import { summarize } from './support.ts';
@@ -57,19 +53,11 @@ async function main(): Promise<void> {
   await buildIfStale();
   const slack = await startFakeSlackApi();
   const gemini = await startFakeGemini();
-  const scope = await openRedisScope({
-    baseUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    prefix: `abbenchstream_${randomBytes(4).toString('hex')}`,
-  });
-  const dir = mkdtempSync(join(tmpdir(), 'ab-bench-stream-'));
+  const sandbox = await openServiceSandbox('benchstream');
   const service = new ServiceProcess({
-    cwd: dir,
+    cwd: sandbox.dir,
     env: {
-      DATABASE_URL: `file:${join(dir, 'ab.db')}`,
-      PORT: String(await freePort()),
-      HOST: '127.0.0.1',
-      REDIS_URL: scope.url,
-      AGENT_BRIDGE_QUEUE_PREFIX: scope.prefix,
+      ...sandbox.env,
       SLACK_BOT_TOKEN: slack.token,
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: slack.apiUrl,
@@ -116,8 +104,7 @@ async function main(): Promise<void> {
   } finally {
     await service.kill();
     await Promise.all([slack.close(), gemini.close()]);
-    await scope.cleanup();
-    rmSync(dir, { recursive: true, force: true });
+    await sandbox.cleanup();
   }
 }
 

@@ -92,7 +92,7 @@ beforeAll(async () => {
       SWEEP_INTERVAL_MS: '1000',
       // The posted-reply path under load; streaming's crash story is test/chaos/stream-crash.test.ts.
       // AB_CHAOS_STREAM=true runs this one streamed (on a loaded 2-core VM: no duplicate, none lost,
-      // but some answered after RECOVERY_MS: see the streaming branch's report).
+      // but some answered after RECOVERY_MS).
       STREAM_REPLIES: process.env.AB_CHAOS_STREAM ?? 'false',
       LOG_LEVEL: 'warn',
     },

@@ -9,18 +9,14 @@
  * Pass: the channel ends with exactly one agent message, showing the whole answer, and the stored
  * reply (recorded delivered, so nothing will post it again) is that answer.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replyLinkLine } from '../../src/adapters/discord/outbound.ts';
 import { type FakeDiscord, startFakeDiscord } from '../fakes/discord-server.ts';
 import { type FakeGemini, startFakeGemini } from '../fakes/gemini-server.ts';
-import { freePort } from '../support/free-port.ts';
-import { openRedisScope, type RedisScope } from '../support/redis-scope.ts';
 import { ServiceProcess } from '../support/service-process.ts';
+import { openServiceSandbox, type ServiceSandbox } from '../support/service-sandbox.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const WORDS = Array.from({ length: 30 }, (_, i) => `${i === 0 ? '' : ' '}streamed${i + 1}`);
@@ -28,26 +24,17 @@ const ANSWER = WORDS.join('');
 
 let discord: FakeDiscord;
 let gemini: FakeGemini;
-let scope: RedisScope;
+let sandbox: ServiceSandbox;
 let service: ServiceProcess;
-let dir: string;
 
 beforeAll(async () => {
   [discord, gemini] = await Promise.all([startFakeDiscord({ heartbeatIntervalMs: 500 }), startFakeGemini()]);
   gemini.setDefault({ text: WORDS, chunkDelayMs: 100 });
-  scope = await openRedisScope({
-    baseUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    prefix: `abdstream_${randomBytes(4).toString('hex')}`,
-  });
-  dir = mkdtempSync(join(tmpdir(), 'ab-dstream-crash-'));
+  sandbox = await openServiceSandbox('dstream');
   service = new ServiceProcess({
-    cwd: dir,
+    cwd: sandbox.dir,
     env: {
-      DATABASE_URL: `file:${join(dir, 'ab.db')}`,
-      PORT: String(await freePort()),
-      HOST: '127.0.0.1',
-      REDIS_URL: scope.url,
-      AGENT_BRIDGE_QUEUE_PREFIX: scope.prefix,
+      ...sandbox.env,
       DISCORD_BOT_TOKEN: discord.token,
       DISCORD_API_URL: discord.apiUrl,
       DISCORD_GUILD_ID: discord.guild.id,
@@ -78,8 +65,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.kill();
   await Promise.all([discord?.close(), gemini?.close()]);
-  await scope?.cleanup();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await sandbox?.cleanup();
 }, 30_000);
 
 /** Ready, and connected to the gateway (the killed process's socket is gone). */
@@ -94,7 +80,7 @@ async function startService(): Promise<void> {
 }
 
 function delivered(channelId: string): { content: string } | undefined {
-  const db = new Database(join(dir, 'ab.db'), { readonly: true, fileMustExist: true });
+  const db = new Database(join(sandbox.dir, 'ab.db'), { readonly: true, fileMustExist: true });
   try {
     const reply = db
       .prepare(

@@ -10,8 +10,6 @@
  * reply, which streams with chat.startStream: the rerun stops the stream left open and edits it.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,9 +22,8 @@ import {
   postSigned,
   slashCommand,
 } from '../fakes/slack-events.ts';
-import { freePort } from '../support/free-port.ts';
-import { openRedisScope, type RedisScope } from '../support/redis-scope.ts';
 import { ServiceProcess } from '../support/service-process.ts';
+import { openServiceSandbox, type ServiceSandbox } from '../support/service-sandbox.ts';
 import { TEST_SECRETS } from '../support/test-secrets.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -36,28 +33,19 @@ const ANSWER = WORDS.join('');
 
 let slack: FakeSlackApi;
 let gemini: FakeGemini;
-let scope: RedisScope;
+let sandbox: ServiceSandbox;
 let service: ServiceProcess;
-let dir: string;
 let team: string;
 
 beforeAll(async () => {
   [slack, gemini] = await Promise.all([startFakeSlackApi(), startFakeGemini()]);
   team = slack.bot.teamId;
   gemini.setDefault({ text: WORDS, chunkDelayMs: 100 });
-  scope = await openRedisScope({
-    baseUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    prefix: `abstream_${randomBytes(4).toString('hex')}`,
-  });
-  dir = mkdtempSync(join(tmpdir(), 'ab-stream-crash-'));
+  sandbox = await openServiceSandbox('stream');
   service = new ServiceProcess({
-    cwd: dir,
+    cwd: sandbox.dir,
     env: {
-      DATABASE_URL: `file:${join(dir, 'ab.db')}`,
-      PORT: String(await freePort()),
-      HOST: '127.0.0.1',
-      REDIS_URL: scope.url,
-      AGENT_BRIDGE_QUEUE_PREFIX: scope.prefix,
+      ...sandbox.env,
       SLACK_BOT_TOKEN: slack.token,
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: slack.apiUrl,
@@ -93,12 +81,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.kill();
   await Promise.all([slack?.close(), gemini?.close()]);
-  await scope?.cleanup();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await sandbox?.cleanup();
 }, 30_000);
 
 function storedReply(channelId: string): { content: string; deliveredAt: unknown } | undefined {
-  const db = new Database(join(dir, 'ab.db'), { readonly: true, fileMustExist: true });
+  const db = new Database(join(sandbox.dir, 'ab.db'), { readonly: true, fileMustExist: true });
   try {
     return db
       .prepare(
