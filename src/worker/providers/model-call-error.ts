@@ -208,3 +208,8 @@ export function classifyModelError(error: unknown, context: FailureContext): Mod
   const detail = error instanceof Error ? `${error.name}: ${providerMessage(error.message)}` : typeof error;
   return new ModelCallError({ kind: 'retryable', code: 'unknown', reason: `model call failed (${detail})` });
 }
+
+/** A configuration problem (a bad spec, a missing key, an unreadable record): retrying cannot fix it. */
+export function configError(reason: string): ModelCallError {
+  return new ModelCallError({ kind: 'fatal', code: 'config', reason });
+}

@@ -9,6 +9,7 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModel } from 'ai';
 import type { ProviderKind } from '../../core/provider-names.ts';
 
+/** A model instance; a plain string id would be routed to Vercel's gateway. */
 export type ModelInstance = Exclude<LanguageModel, string>;
 
 export interface ProviderConnection {

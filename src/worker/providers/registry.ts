@@ -1,13 +1,10 @@
-import { createGoogleGenerativeAI, type GoogleGenerativeAIProvider } from '@ai-sdk/google';
-import { createOpenAICompatible, type OpenAICompatibleProvider } from '@ai-sdk/openai-compatible';
-import type { LanguageModel } from 'ai';
 import { isProviderName } from '../../core/provider-names.ts';
-import { ModelCallError } from './model-call-error.ts';
+import { configError } from './model-call-error.ts';
+import { type ModelInstance, modelFactory } from './model-factory.ts';
 import { createOfflineEchoModel, OFFLINE_ECHO_MODEL_ID } from './offline-echo.ts';
 import type { ProviderResolver } from './resolver.ts';
 
-/** A model instance; a plain string id would be routed to Vercel's gateway. */
-export type ModelInstance = Exclude<LanguageModel, string>;
+export type { ModelInstance };
 
 const PROVIDERS = {
   google: 'Gemini through the Google Generative AI API (needs GOOGLE_GENERATIVE_AI_API_KEY)',
@@ -102,44 +99,30 @@ export interface BuiltInModelRegistry extends ModelRegistry {
   resolve(spec: string, scope?: ModelScope): ModelInstance | Promise<ModelInstance>;
 }
 
-function configError(reason: string): ModelCallError {
-  return new ModelCallError({ kind: 'fatal', code: 'config', reason });
-}
-
 export function createModelRegistry(options: ModelRegistryOptions): BuiltInModelRegistry {
-  let google: GoogleGenerativeAIProvider | undefined;
-  let openaiCompatible: OpenAICompatibleProvider | undefined;
+  // The built-in providers speak the same wire formats as records of their kind.
+  let google: ((modelId: string) => ModelInstance) | undefined;
+  let local: ((modelId: string) => ModelInstance) | undefined;
   const models = new Map<string, ModelInstance>();
-
-  function googleProvider(): GoogleGenerativeAIProvider {
-    const apiKey = options.google?.apiKey?.trim();
-    if (!apiKey) {
-      throw configError('google models need a Gemini API key: set GOOGLE_GENERATIVE_AI_API_KEY');
-    }
-    google ??= createGoogleGenerativeAI({
-      apiKey,
-      ...(options.google?.baseURL ? { baseURL: options.google.baseURL } : {}),
-    });
-    return google;
-  }
-
-  function openaiCompatibleProvider(): OpenAICompatibleProvider {
-    const apiKey = options.openaiCompatible?.apiKey?.trim();
-    openaiCompatible ??= createOpenAICompatible({
-      name: 'local',
-      baseURL: options.openaiCompatible?.baseURL || DEFAULT_OPENAI_COMPATIBLE_BASE_URL,
-      ...(apiKey ? { apiKey } : {}),
-      includeUsage: true,
-    });
-    return openaiCompatible;
-  }
 
   function build(spec: ModelSpec & { provider: ProviderName }): ModelInstance {
     switch (spec.provider) {
-      case 'google':
-        return googleProvider()(spec.modelId);
+      case 'google': {
+        const apiKey = options.google?.apiKey?.trim();
+        if (!apiKey) {
+          throw configError('google models need a Gemini API key: set GOOGLE_GENERATIVE_AI_API_KEY');
+        }
+        google ??= modelFactory({ kind: 'google', name: 'google', apiKey, baseUrl: options.google?.baseURL });
+        return google(spec.modelId);
+      }
       case 'local':
-        return openaiCompatibleProvider().chatModel(spec.modelId);
+        local ??= modelFactory({
+          kind: 'openai-compatible',
+          name: 'local',
+          apiKey: options.openaiCompatible?.apiKey?.trim() || undefined,
+          baseUrl: options.openaiCompatible?.baseURL || DEFAULT_OPENAI_COMPATIBLE_BASE_URL,
+        });
+        return local(spec.modelId);
       case 'offline':
         return createOfflineEchoModel();
     }

@@ -9,7 +9,7 @@ import { isProviderKind } from '../../core/provider-names.ts';
 import { type Keyring, open, SecretKeyError } from '../../core/secret-box.ts';
 import type { Db } from '../../store/database.ts';
 import { findProviderFor, type ProviderRow } from '../../store/providers.ts';
-import { ModelCallError } from './model-call-error.ts';
+import { configError } from './model-call-error.ts';
 import { type ModelInstance, modelFactory } from './model-factory.ts';
 
 const DEFAULT_TTL_MS = 60_000;
@@ -26,10 +26,6 @@ export interface ProviderResolverOptions {
   find?: (workspaceId: string, name: string) => Promise<ProviderRow | null>;
   ttlMs?: number;
   now?: () => number;
-}
-
-function configError(reason: string): ModelCallError {
-  return new ModelCallError({ kind: 'fatal', code: 'config', reason });
 }
 
 /** `provider "acme" (workspace ws_1)`: how errors name a record, never with its key. */
